@@ -1,0 +1,30 @@
+import type { Command } from 'commander';
+import { registerStackCommand } from './stack';
+import { registerSetupCommand } from './setup';
+import { registerBackfillCommand } from './backfill';
+import { registerPollCommand } from './poll';
+import { registerWorkerCommand } from './worker';
+import { registerFailedCommand } from './failed';
+import { registerDlqCommand } from './dlq';
+import { registerSearchCommand } from './search';
+import { registerGetCommand } from './get';
+import { registerServeCommand } from './serve';
+import { registerKeysCommand } from './keys';
+import { registerDashboardsCommand } from './dashboards';
+import { registerDemoCommand } from './demo';
+
+export const COMMANDS: Array<(program: Command) => void> = [
+  registerStackCommand,
+  registerSetupCommand,
+  registerBackfillCommand,
+  registerPollCommand,
+  registerWorkerCommand,
+  registerFailedCommand,
+  registerDlqCommand,
+  registerSearchCommand,
+  registerGetCommand,
+  registerServeCommand,
+  registerKeysCommand,
+  registerDashboardsCommand,
+  registerDemoCommand,
+];

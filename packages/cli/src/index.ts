@@ -1,0 +1,1 @@
+export { run, buildProgram } from "./main";

@@ -1,0 +1,65 @@
+import { TrailscopeError } from './trailscope-error';
+
+/** Index periods: how much eventTime one index covers. */
+export type IndexPeriod = 'day' | 'month';
+
+const NAMESPACE_RE = /^[a-z][a-z0-9_-]{0,39}$/;
+
+export function assertNamespace(namespace: string): string {
+  if (!NAMESPACE_RE.test(namespace)) {
+    throw new TrailscopeError(
+      'CONFIG_INVALID',
+      `TRAILSCOPE_NAMESPACE "${namespace}" is invalid: use 1-40 lowercase letters, digits, "-" or "_", starting with a letter`,
+      { context: { namespace } },
+    );
+  }
+  return namespace;
+}
+
+/**
+ * Every OpenSearch and Redis name a deployment uses, derived from its namespace so that deployments sharing one
+ * cluster and one Redis never see each other.
+ */
+export function namesFor(namespace: string) {
+  assertNamespace(namespace);
+  return {
+    namespace,
+    /** Concrete event indices: `<ns>-events-YYYY.MM.DD` (or `-YYYY.MM` for monthly). */
+    eventIndexPrefix: `${namespace}-events-`,
+    eventIndexPattern: `${namespace}-events-*`,
+    /** Read alias over every event index. */
+    eventsAlias: `${namespace}-events`,
+    eventTemplate: `${namespace}-events-template`,
+    deadLetterIndex: `${namespace}-deadletter`,
+    keysIndex: `${namespace}-apikeys`,
+    retentionPolicy: `${namespace}-retention`,
+    /** BullMQ queue of log files to ingest. */
+    ingestQueue: `${namespace}-ingest`,
+    /** Redis key prefix for checkpoints and other state (BullMQ keys use their own `bull:` prefix). */
+    redisPrefix: `${namespace}:`,
+  };
+}
+
+export type Names = ReturnType<typeof namesFor>;
+
+/** The index an event belongs to, from its eventTime (UTC). */
+export function indexNameFor(eventTime: string | Date, namespace: string, period: IndexPeriod = 'day'): string {
+  const d = typeof eventTime === 'string' ? new Date(eventTime) : eventTime;
+  if (Number.isNaN(d.getTime())) {
+    throw new TrailscopeError('RECORD_INVALID', `eventTime "${String(eventTime)}" is not a valid date`);
+  }
+  const y = d.getUTCFullYear().toString().padStart(4, '0');
+  const m = (d.getUTCMonth() + 1).toString().padStart(2, '0');
+  const day = d.getUTCDate().toString().padStart(2, '0');
+  const suffix = period === 'month' ? `${y}.${m}` : `${y}.${m}.${day}`;
+  return `${namesFor(namespace).eventIndexPrefix}${suffix}`;
+}
+
+/** The start of the period an index name covers, or undefined when the name is not one of ours. */
+export function indexPeriodStart(indexName: string, namespace: string): Date | undefined {
+  const prefix = namesFor(namespace).eventIndexPrefix;
+  if (!indexName.startsWith(prefix)) return undefined;
+  const m = /^(\d{4})\.(\d{2})(?:\.(\d{2}))?$/.exec(indexName.slice(prefix.length));
+  if (!m) return undefined;
+  return new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, m[3] ? Number(m[3]) : 1));
+}

@@ -1,0 +1,137 @@
+import { z } from 'zod';
+import { TrailscopeError, assertNamespace, namesFor, type IndexPeriod, type Names } from '@trailscope/model';
+import { readStackEnv, resolveStackDir } from './stack-env';
+
+/** Keys the local stack writes to stack.env; taken from there only when the environment does not set them. */
+const STACK_KEYS = ['OPENSEARCH_URL', 'REDIS_URL', 'S3_ENDPOINT', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_REGION'];
+
+const intFrom = (name: string, def: number, min = 0) =>
+  z.coerce
+    .number({ error: `${name} must be a number` })
+    .int(`${name} must be an integer`)
+    .min(min, `${name} must be at least ${min}`)
+    .default(def);
+
+const EnvSchema = z.object({
+  OPENSEARCH_URL: z.url('OPENSEARCH_URL must be a URL').default('http://127.0.0.1:9200'),
+  OPENSEARCH_USERNAME: z.string().optional(),
+  OPENSEARCH_PASSWORD: z.string().optional(),
+  OPENSEARCH_TLS_INSECURE: z.enum(['true', 'false']).default('false'),
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'REDIS_URL must start with redis:// or rediss://').default('redis://127.0.0.1:6379'),
+  S3_ENDPOINT: z.url('S3_ENDPOINT must be a URL').optional(),
+  S3_FORCE_PATH_STYLE: z.enum(['true', 'false']).optional(),
+  AWS_REGION: z.string().min(1).default('us-east-1'),
+  AWS_ACCESS_KEY_ID: z.string().optional(),
+  AWS_SECRET_ACCESS_KEY: z.string().optional(),
+  TRAILSCOPE_NAMESPACE: z.string().default('trailscope'),
+  TRAILSCOPE_INDEX_PERIOD: z.enum(['day', 'month']).default('day'),
+  TRAILSCOPE_RETENTION_DAYS: intFrom('TRAILSCOPE_RETENTION_DAYS', 0),
+  TRAILSCOPE_INDEX_SHARDS: intFrom('TRAILSCOPE_INDEX_SHARDS', 1, 1),
+  TRAILSCOPE_INDEX_REPLICAS: intFrom('TRAILSCOPE_INDEX_REPLICAS', 0),
+  TRAILSCOPE_MAX_OBJECT_BYTES: intFrom('TRAILSCOPE_MAX_OBJECT_BYTES', 512 * 1024 * 1024, 1),
+  TRAILSCOPE_BULK_FLUSH_BYTES: intFrom('TRAILSCOPE_BULK_FLUSH_BYTES', 5 * 1024 * 1024, 1024),
+  TRAILSCOPE_BULK_FLUSH_DOCS: intFrom('TRAILSCOPE_BULK_FLUSH_DOCS', 2000, 1),
+  TRAILSCOPE_BULK_CONCURRENCY: intFrom('TRAILSCOPE_BULK_CONCURRENCY', 2, 1),
+  TRAILSCOPE_WORKER_CONCURRENCY: intFrom('TRAILSCOPE_WORKER_CONCURRENCY', 4, 1),
+  TRAILSCOPE_MAX_WAITING_JOBS: intFrom('TRAILSCOPE_MAX_WAITING_JOBS', 5000, 1),
+  TRAILSCOPE_LIST_CONCURRENCY: intFrom('TRAILSCOPE_LIST_CONCURRENCY', 8, 1),
+  TRAILSCOPE_POLL_INTERVAL_MS: intFrom('TRAILSCOPE_POLL_INTERVAL_MS', 60000, 100),
+  TRAILSCOPE_JOB_ATTEMPTS: intFrom('TRAILSCOPE_JOB_ATTEMPTS', 8, 1),
+  TRAILSCOPE_API_PORT: intFrom('TRAILSCOPE_API_PORT', 8080, 0),
+  TRAILSCOPE_API_HOST: z.string().default('127.0.0.1'),
+  TRAILSCOPE_SERVER_KEY: z.string().optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export interface Config {
+  opensearch: { url: string; username?: string; password?: string; tlsInsecure: boolean };
+  redis: { url: string };
+  s3: { endpoint?: string; forcePathStyle: boolean; region: string; accessKeyId?: string; secretAccessKey?: string };
+  namespace: string;
+  names: Names;
+  index: { period: IndexPeriod; retentionDays: number; shards: number; replicas: number };
+  ingest: {
+    maxObjectBytes: number;
+    bulkFlushBytes: number;
+    bulkFlushDocs: number;
+    bulkConcurrency: number;
+    workerConcurrency: number;
+    maxWaitingJobs: number;
+    listConcurrency: number;
+    pollIntervalMs: number;
+    jobAttempts: number;
+  };
+  api: { port: number; host: string; serverKey?: string };
+  logLevel: string;
+  stackDir: string;
+}
+
+export interface LoadConfigOptions {
+  env?: NodeJS.ProcessEnv;
+  /** Flag values that override the environment, keyed by environment variable name. */
+  overrides?: Record<string, string | number | undefined>;
+  stackDir?: string;
+}
+
+/**
+ * The only reader of process.env. Precedence: flags, then the environment, then the local stack's stack.env
+ * (for the service endpoints only), then defaults.
+ */
+export function loadConfig(options: LoadConfigOptions = {}): Config {
+  const env = options.env ?? process.env;
+  const stackDir = resolveStackDir(options.stackDir, env);
+  const stackEnv = readStackEnv(stackDir);
+  const merged: Record<string, string | undefined> = {};
+  for (const k of STACK_KEYS) if (stackEnv[k] !== undefined) merged[k] = stackEnv[k];
+  for (const [k, v] of Object.entries(env)) if (v !== undefined && v !== '') merged[k] = v;
+  for (const [k, v] of Object.entries(options.overrides ?? {})) if (v !== undefined) merged[k] = String(v);
+
+  const parsed = EnvSchema.safeParse(merged);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const key = String(issue?.path[0] ?? 'configuration');
+    throw new TrailscopeError('CONFIG_INVALID', `invalid ${key}: ${issue?.message ?? 'invalid value'}`, {
+      context: { variable: key },
+    });
+  }
+  const e = parsed.data;
+  const namespace = assertNamespace(e.TRAILSCOPE_NAMESPACE);
+  return {
+    opensearch: {
+      url: e.OPENSEARCH_URL,
+      username: e.OPENSEARCH_USERNAME,
+      password: e.OPENSEARCH_PASSWORD,
+      tlsInsecure: e.OPENSEARCH_TLS_INSECURE === 'true',
+    },
+    redis: { url: e.REDIS_URL },
+    s3: {
+      endpoint: e.S3_ENDPOINT,
+      forcePathStyle: e.S3_FORCE_PATH_STYLE ? e.S3_FORCE_PATH_STYLE === 'true' : Boolean(e.S3_ENDPOINT),
+      region: e.AWS_REGION,
+      accessKeyId: e.AWS_ACCESS_KEY_ID,
+      secretAccessKey: e.AWS_SECRET_ACCESS_KEY,
+    },
+    namespace,
+    names: namesFor(namespace),
+    index: {
+      period: e.TRAILSCOPE_INDEX_PERIOD,
+      retentionDays: e.TRAILSCOPE_RETENTION_DAYS,
+      shards: e.TRAILSCOPE_INDEX_SHARDS,
+      replicas: e.TRAILSCOPE_INDEX_REPLICAS,
+    },
+    ingest: {
+      maxObjectBytes: e.TRAILSCOPE_MAX_OBJECT_BYTES,
+      bulkFlushBytes: e.TRAILSCOPE_BULK_FLUSH_BYTES,
+      bulkFlushDocs: e.TRAILSCOPE_BULK_FLUSH_DOCS,
+      bulkConcurrency: e.TRAILSCOPE_BULK_CONCURRENCY,
+      workerConcurrency: e.TRAILSCOPE_WORKER_CONCURRENCY,
+      maxWaitingJobs: e.TRAILSCOPE_MAX_WAITING_JOBS,
+      listConcurrency: e.TRAILSCOPE_LIST_CONCURRENCY,
+      pollIntervalMs: e.TRAILSCOPE_POLL_INTERVAL_MS,
+      jobAttempts: e.TRAILSCOPE_JOB_ATTEMPTS,
+    },
+    api: { port: e.TRAILSCOPE_API_PORT, host: e.TRAILSCOPE_API_HOST, serverKey: e.TRAILSCOPE_SERVER_KEY },
+    logLevel: e.LOG_LEVEL,
+    stackDir,
+  };
+}

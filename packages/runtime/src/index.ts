@@ -1,0 +1,5 @@
+export * from './config';
+export * from './stack-env';
+export * from './logger';
+export * from './clients';
+export * from './shutdown';
