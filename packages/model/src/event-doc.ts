@@ -3,6 +3,11 @@
  * the query package (DSL) and the Dashboards export; change them in one place only.
  */
 export interface EventDoc {
+  /**
+   * The document _id (eventID, else a content hash of `raw`), also indexed as a keyword: search_after needs a
+   * unique, always-present, doc-values tie-breaker, and sorting on `_id` itself loads fielddata on the heap.
+   */
+  id: string;
   eventTime: string;
   eventVersion?: string;
   eventID?: string;
@@ -52,6 +57,7 @@ export interface EventDoc {
 
 /** Field paths used by the query side and Dashboards; all must exist in the index template. */
 export const FIELDS = {
+  id: 'id',
   eventTime: 'eventTime',
   eventID: 'eventID',
   eventName: 'eventName',
