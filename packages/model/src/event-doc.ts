@@ -85,5 +85,12 @@ export const FIELDS = {
   requestID: 'requestID',
   requestParameters: 'requestParameters',
   responseElements: 'responseElements',
+  additionalEventData: 'additionalEventData',
+  serviceEventDetails: 'serviceEventDetails',
+  managementEvent: 'managementEvent',
+  recipientAccountId: 'recipientAccountId',
+  orgId: 'orgId',
+  vpcEndpointId: 'vpcEndpointId',
+  ingestedAt: 'ingest.ingestedAt',
   raw: 'raw',
 } as const;
