@@ -1,1 +1,16 @@
-export {};
+export * from './search-filters';
+export * from './search-request';
+export * from './aggregation-request';
+export * from './scope';
+export * from './fields';
+export * from './time-expression';
+export * from './source-ip';
+export * from './to-dsl';
+export * from './cursor';
+export * from './typed-event';
+export * from './opensearch-error';
+export * from './search';
+export * from './count';
+export * from './aggregate';
+export * from './get-event';
+export * from './zod-error';
