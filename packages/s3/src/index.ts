@@ -1,1 +1,9 @@
-export {};
+export * from './s3-error';
+export * from './object-ref';
+export * from './classify-object';
+export * from './list-level';
+export * from './log-stream';
+export * from './discover-streams';
+export * from './discover-days';
+export * from './list-partition';
+export * from './open-object';
