@@ -37,6 +37,7 @@ const EnvSchema = z.object({
   TRAILSCOPE_LIST_CONCURRENCY: intFrom('TRAILSCOPE_LIST_CONCURRENCY', 8, 1),
   TRAILSCOPE_POLL_INTERVAL_MS: intFrom('TRAILSCOPE_POLL_INTERVAL_MS', 60000, 100),
   TRAILSCOPE_JOB_ATTEMPTS: intFrom('TRAILSCOPE_JOB_ATTEMPTS', 8, 1),
+  TRAILSCOPE_JOB_LOCK_MS: intFrom('TRAILSCOPE_JOB_LOCK_MS', 30000, 1000),
   TRAILSCOPE_API_PORT: intFrom('TRAILSCOPE_API_PORT', 8080, 0),
   TRAILSCOPE_API_HOST: z.string().default('127.0.0.1'),
   TRAILSCOPE_SERVER_KEY: z.string().optional(),
@@ -60,6 +61,8 @@ export interface Config {
     listConcurrency: number;
     pollIntervalMs: number;
     jobAttempts: number;
+    /** How long a killed worker's job stays locked before another worker takes it over. */
+    jobLockMs: number;
   };
   api: { port: number; host: string; serverKey?: string };
   logLevel: string;
@@ -129,6 +132,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
       listConcurrency: e.TRAILSCOPE_LIST_CONCURRENCY,
       pollIntervalMs: e.TRAILSCOPE_POLL_INTERVAL_MS,
       jobAttempts: e.TRAILSCOPE_JOB_ATTEMPTS,
+      jobLockMs: e.TRAILSCOPE_JOB_LOCK_MS,
     },
     api: { port: e.TRAILSCOPE_API_PORT, host: e.TRAILSCOPE_API_HOST, serverKey: e.TRAILSCOPE_SERVER_KEY },
     logLevel: e.LOG_LEVEL,
