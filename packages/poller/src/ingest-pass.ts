@@ -36,7 +36,7 @@ export interface PassStats {
   filesAlreadyIndexed: number;
   /** Files whose job had already failed permanently (see `trailscope failed`). */
   filesPreviouslyFailed: number;
-  /** The first of those, for the report. */
+  /** Those files (bounded: BullMQ keeps a bounded number of failed jobs). */
   previouslyFailed: IngestJobData[];
   skipped: SkipCounts;
   listingErrors: Array<{ prefix: string; code: ErrorCode; message: string }>;
@@ -125,7 +125,7 @@ export async function runIngestPass(deps: PassDeps, options: PassOptions): Promi
       stats.filesAdopted += r.adopted;
       stats.filesAlreadyIndexed += r.completed;
       stats.filesPreviouslyFailed += r.failed.length;
-      for (const f of r.failed) if (stats.previouslyFailed.length < 100) stats.previouslyFailed.push(f);
+      stats.previouslyFailed.push(...r.failed);
       if (isClosedDay(p.date, now())) await deps.done.seal(options.bucket, p.prefix, files.length, sel.digest);
       const last = files.reduce((m, f) => (f.key > m ? f.key : m), '');
       const prev = maxKey.get(p.stream.root);
