@@ -45,6 +45,7 @@ export const searchFilterShape = {
   eventSources: list(text(256)).optional(),
   eventTypes: list(text(64)).optional(),
   eventCategory: z.enum(EVENT_CATEGORIES).optional(),
+  excludeEventCategories: list(z.enum(EVENT_CATEGORIES)).optional().describe('leave out these categories, e.g. Insight'),
   users: list(text()).optional().describe('a user name, role session name or principal ARN, matched across the identity and its session issuer'),
   principalArns: list(text()).optional().describe('userIdentity.arn'),
   userNames: list(text(256)).optional().describe('userIdentity.userName'),

@@ -83,6 +83,10 @@ describe('toDsl', () => {
     expect(filters({ errorsOnly: false })).toEqual([{ bool: { must_not: [{ exists: { field: 'errorCode' } }] } }]);
   });
 
+  it('leaves out excluded categories', () => {
+    expect(filters({ excludeEventCategories: ['Insight'] })).toEqual([{ bool: { must_not: [{ terms: { eventCategory: ['Insight'] } }] } }]);
+  });
+
   it('matches path = value on the free-form objects and keyword fields', () => {
     expect(filters({ fields: { 'requestParameters.bucketName': ['logs-1', 'logs-2'], 'responseElements.x.y': ['1'], region: ['us-east-1'] } })).toEqual([
       { terms: { region: ['us-east-1'] } },

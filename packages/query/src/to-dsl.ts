@@ -122,6 +122,7 @@ export function filterClauses(f: SearchFilters, options: DslOptions): object[] {
   if (f.eventSources) c.push(terms(FIELDS.eventSource, f.eventSources));
   if (f.eventTypes) c.push(terms(FIELDS.eventType, f.eventTypes));
   if (f.eventCategory) c.push({ term: { [FIELDS.eventCategory]: f.eventCategory } });
+  if (f.excludeEventCategories) c.push({ bool: { must_not: [terms(FIELDS.eventCategory, f.excludeEventCategories)] } });
   if (f.users) c.push(anyOf(userClauses(f.users)));
   if (f.principalArns) c.push(terms(FIELDS.userArn, f.principalArns));
   if (f.userNames) c.push(terms(FIELDS.userName, f.userNames));
