@@ -40,7 +40,7 @@ export interface PassStats {
   previouslyFailed: IngestJobData[];
   skipped: SkipCounts;
   listingErrors: Array<{ prefix: string; code: ErrorCode; message: string }>;
-  /** Greatest log-file key seen per stream root, for streams listed without error. */
+  /** Greatest key listed per stream root (the tailing checkpoint), for streams listed without error. */
   lastKeyByStream: Map<string, string>;
 }
 
@@ -85,16 +85,18 @@ export async function runIngestPass(deps: PassDeps, options: PassOptions): Promi
   const maxKey = new Map<string, string>();
   const attempts = options.listAttempts ?? 5;
 
-  const listAll = async (p: Partition): Promise<{ files: LogObject[]; skipped: SkipCounts }> => {
+  const listAll = async (p: Partition): Promise<{ files: LogObject[]; skipped: SkipCounts; lastKey: string }> => {
     for (let attempt = 1; ; attempt++) {
       try {
         const files: LogObject[] = [];
         const skipped: SkipCounts = {};
+        let lastKey = '';
         for await (const page of listPartition(deps.s3, { bucket: options.bucket, prefix: p.prefix })) {
           files.push(...page.files);
           mergeSkips(skipped, page.skipped);
+          if (page.lastKey && page.lastKey > lastKey) lastKey = page.lastKey;
         }
-        return { files, skipped };
+        return { files, skipped, lastKey };
       } catch (err) {
         if (!isRetryable(err) || attempt >= attempts || options.signal?.aborted) throw err;
         deps.logger?.warn({ prefix: p.prefix, attempt, err: errorMessageOf(err) }, 'partition listing failed, retrying');
@@ -127,10 +129,9 @@ export async function runIngestPass(deps: PassDeps, options: PassOptions): Promi
       stats.filesPreviouslyFailed += r.failed.length;
       stats.previouslyFailed.push(...r.failed);
       if (isClosedDay(p.date, now())) await deps.done.seal(options.bucket, p.prefix, files.length, sel.digest);
-      const last = files.reduce((m, f) => (f.key > m ? f.key : m), '');
-      const prev = maxKey.get(p.stream.root);
-      if (!prev || last > prev) maxKey.set(p.stream.root, last);
     }
+    const prev = maxKey.get(p.stream.root);
+    if (listing.lastKey && (!prev || listing.lastKey > prev)) maxKey.set(p.stream.root, listing.lastKey);
     stats.partitionsListed += 1;
     options.onProgress?.(stats);
   });

@@ -1,0 +1,122 @@
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { generateTrail, uploadFiles, gzipLogFile } from '@trailscope/fixtures';
+import { runIngestPass, runPoller, planPartitions } from '@trailscope/poller';
+import { createIngestQueue, DoneTracker, jobIdFor, Producer, pendingCounts, type IngestQueue } from '@trailscope/queue';
+import { createScope, type TestScope } from './support/services';
+
+const PLAIN = '111111111111';
+const ORG = 'o-abcdefghij';
+const ORG_ACCOUNTS = ['222222222222', '333333333333'];
+const REGIONS = ['us-east-1', 'eu-west-1'];
+const DAYS = ['2026-03-01', '2026-03-02', '2026-03-03'];
+
+describe('discovery and planning against a real S3 server and Redis', () => {
+  let scope: TestScope;
+  let queue: IngestQueue;
+  let producer: Producer;
+  let done: DoneTracker;
+  const trail = generateTrail({ seed: 7, accounts: [PLAIN], orgId: ORG, orgAccounts: ORG_ACCOUNTS, regions: REGIONS, days: DAYS, filesPerPartition: 2, eventsPerFile: 2, prefix: 'org-trail' });
+  const insight = {
+    key: `org-trail/AWSLogs/${PLAIN}/CloudTrail-Insight/us-east-1/2026/03/02/${PLAIN}_CloudTrail-Insight_us-east-1_20260302T1200Z_abcdefabcdefabcd.json.gz`,
+    body: gzipLogFile([]),
+  };
+  const others = [
+    { key: 'org-trail/AWSLogs/', body: Buffer.alloc(0) },
+    { key: `org-trail/AWSLogs/${PLAIN}/`, body: Buffer.alloc(0) },
+    { key: `org-trail/AWSLogs/${PLAIN}/CloudTrail/us-east-1/2026/03/01/`, body: Buffer.alloc(0) },
+    { key: 'org-trail/AWSLogs/readme.txt', body: Buffer.from('hello') },
+    { key: `org-trail/AWSLogs/${PLAIN}/elasticloadbalancing/us-east-1/2026/03/01/x.log.gz`, body: Buffer.from('elb') },
+    { key: `org-trail/AWSLogs/${PLAIN}/CloudTrail-Digest/us-east-1/2026/03/01/${PLAIN}_CloudTrail-Digest_us-east-1_t_us-east-1_20260301T010000Z.json.gz`, body: Buffer.from('{}') },
+    { key: `org-trail/AWSLogs/${ORG}/${ORG_ACCOUNTS[0]}/CloudTrail-Digest/eu-west-1/2026/03/02/${ORG_ACCOUNTS[0]}_CloudTrail-Digest_eu-west-1_t_us-east-1_20260302T010000Z.json.gz`, body: Buffer.from('{}') },
+    { key: `org-trail/AWSLogs/${PLAIN}/CloudTrail/us-east-1/2026/03/01/notes.txt`, body: Buffer.from('x') },
+    { key: `elsewhere/AWSLogs/${PLAIN}/CloudTrail/us-east-1/2026/03/01/${PLAIN}_CloudTrail_us-east-1_20260301T0000Z_0000000000000000.json.gz`, body: gzipLogFile([]) },
+  ];
+
+  beforeAll(async () => {
+    scope = await createScope('t-discovery');
+    await uploadFiles(scope.s3, scope.bucket, [...trail, insight, ...others]);
+    queue = createIngestQueue(scope.config, scope.redis);
+    producer = new Producer({ queue, redis: scope.redis, maxWaitingJobs: 10000 });
+    done = new DoneTracker(scope.redis, scope.config.names.redisPrefix);
+  });
+
+  afterAll(async () => {
+    await queue?.close();
+    await scope?.close();
+  });
+
+  it('finds every account (plain and under the organization), kind and region, and only day folders in range', async () => {
+    const plan = await planPartitions(scope.s3, { bucket: scope.bucket, prefix: 'org-trail', concurrency: 4 });
+    const accounts = new Set(plan.streams.map((s) => `${s.orgId ?? '-'}/${s.account}`));
+    expect(accounts).toEqual(new Set([`-/${PLAIN}`, `${ORG}/${ORG_ACCOUNTS[0]}`, `${ORG}/${ORG_ACCOUNTS[1]}`]));
+    expect(plan.streams.filter((s) => s.kind === 'log')).toHaveLength(3 * REGIONS.length);
+    expect(plan.streams.filter((s) => s.kind === 'insight')).toHaveLength(1);
+    expect(plan.streams.filter((s) => s.kind === 'digest')).toHaveLength(2);
+    // 3 accounts x 2 regions x 3 days of logs, 1 insight day, 2 digest days
+    expect(plan.partitions).toHaveLength(18 + 1 + 2);
+
+    const ranged = await planPartitions(scope.s3, { bucket: scope.bucket, prefix: 'org-trail', concurrency: 4, from: '2026-03-02', to: '2026-03-02', accounts: [ORG_ACCOUNTS[1] as string], regions: ['eu-west-1'] });
+    expect(ranged.partitions.map((p) => p.prefix)).toEqual([`org-trail/AWSLogs/${ORG}/${ORG_ACCOUNTS[1]}/CloudTrail/eu-west-1/2026/03/02/`]);
+  });
+
+  it('queues each log file once, counts skipped objects by reason, and adopts instead of re-adding on a second pass', async () => {
+    const first = await runIngestPass({ s3: scope.s3, producer, done }, { bucket: scope.bucket, prefix: 'org-trail', concurrency: 4 });
+    expect(first.filesListed).toBe(trail.length + 1);
+    expect(first.filesQueued).toBe(trail.length + 1);
+    expect(first.skipped).toEqual({ folder: 3, 'not-cloudtrail': 1, 'not-json-gz': 1, digest: 2 });
+    expect(first.listingErrors).toEqual([]);
+    const ids = new Set([...trail, insight].map((f) => jobIdFor({ bucket: scope.bucket, key: f.key, etag: '' })));
+    expect(ids.size).toBe(trail.length + 1);
+    expect((await pendingCounts(queue)).waiting).toBe(trail.length + 1);
+    const job = await queue.getJob(jobIdFor({ bucket: scope.bucket, key: insight.key, etag: (await queue.getJobs(['waiting'], 0, 1000)).find((j) => j.data.key === insight.key)?.data.etag ?? '' }));
+    expect(job?.data).toEqual(expect.objectContaining({ kind: 'insight', account: PLAIN, region: 'us-east-1', bucket: scope.bucket }));
+
+    const second = await runIngestPass({ s3: scope.s3, producer, done }, { bucket: scope.bucket, prefix: 'org-trail', concurrency: 4 });
+    expect(second.filesQueued).toBe(0);
+    expect(second.filesAdopted).toBe(trail.length + 1);
+    expect((await pendingCounts(queue)).waiting).toBe(trail.length + 1);
+  });
+
+  it('skips done files on later passes and collapses finished closed days into one marker each', async () => {
+    const jobs = await queue.getJobs(['waiting'], 0, 1000);
+    for (const j of jobs) await done.markDone(j.data);
+    await queue.obliterate({ force: true });
+    const pass = await runIngestPass({ s3: scope.s3, producer, done }, { bucket: scope.bucket, prefix: 'org-trail', concurrency: 4 });
+    expect(pass.filesQueued).toBe(0);
+    expect(pass.filesAlreadyIndexed).toBe(trail.length + 1);
+    // every day of 2026 is closed by now: per-file sets are gone, one marker per partition remains
+    const perFile = await scope.redis.keys(`${scope.ns}:done:*`);
+    expect(perFile).toEqual([]);
+    expect(await scope.redis.hlen(`${scope.ns}:complete`)).toBe(19);
+
+    // a file added to a sealed day changes its digest: the day is processed again (idempotent writes make it safe)
+    const extra = generateTrail({ seed: 99, accounts: [PLAIN], regions: ['us-east-1'], days: ['2026-03-01'], filesPerPartition: 1, eventsPerFile: 1, prefix: 'org-trail' });
+    await uploadFiles(scope.s3, scope.bucket, extra);
+    const again = await runIngestPass({ s3: scope.s3, producer, done }, { bucket: scope.bucket, prefix: 'org-trail', concurrency: 4, from: '2026-03-01', to: '2026-03-01', accounts: [PLAIN], regions: ['us-east-1'] });
+    expect(again.filesQueued).toBe(trail.filter((f) => f.key.includes(`${PLAIN}/CloudTrail/us-east-1/2026/03/01/`)).length + 1);
+    await queue.obliterate({ force: true });
+  });
+
+  it('tails with per-stream checkpoints, re-listing the last two delivery days of each stream every cycle', async () => {
+    await scope.redis.del(`${scope.ns}:complete`);
+    const opts = { bucket: scope.bucket, prefix: 'org-trail', concurrency: 4, intervalMs: 1000, once: true, redis: scope.redis, redisPrefix: scope.config.names.redisPrefix, accounts: [PLAIN], regions: ['us-east-1'] };
+    const first = await runPoller({ s3: scope.s3, producer, done }, opts);
+    expect(first?.partitions).toBe(3 + 1 + 1);
+    const checkpoints = await scope.redis.hgetall(`${scope.ns}:checkpoint:${scope.bucket}`);
+    expect(Object.keys(checkpoints)).toHaveLength(3);
+    expect(checkpoints[`org-trail/AWSLogs/${PLAIN}/CloudTrail/us-east-1/`]).toMatch(/\/2026\/03\/03\//);
+
+    // late files: one in the day before the checkpoint's day (re-listed), one older (never listed again by poll)
+    const late = [
+      { key: `org-trail/AWSLogs/${PLAIN}/CloudTrail/us-east-1/2026/03/02/${PLAIN}_CloudTrail_us-east-1_20260302T0001Z_0000000000000001.json.gz`, body: gzipLogFile([]) },
+      { key: `org-trail/AWSLogs/${PLAIN}/CloudTrail/us-east-1/2026/03/01/${PLAIN}_CloudTrail_us-east-1_20260301T0001Z_0000000000000002.json.gz`, body: gzipLogFile([]) },
+    ];
+    for (const f of late) await scope.s3.send(new PutObjectCommand({ Bucket: scope.bucket, Key: f.key, Body: f.body }));
+    const second = await runPoller({ s3: scope.s3, producer, done }, opts);
+    // log: the checkpoint day and the day before; insight and digest: their only day
+    expect(second?.partitions).toBe(2 + 1 + 1);
+    const queued = (await queue.getJobs(['waiting'], 0, 1000)).map((j) => j.data.key);
+    expect(queued).toContain(late[0]?.key);
+    expect(queued).not.toContain(late[1]?.key);
+  });
+});
