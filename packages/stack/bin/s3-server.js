@@ -18,6 +18,8 @@ const { pipeline } = require('node:stream/promises');
 const { parseArgs } = require('node:util');
 const S3rver = require('s3rver');
 const { AwsChunkedDecoder } = require('./aws-chunked-decoder');
+// s3rver misses CommonPrefixes of nested keys in Delimiter listings, which trailscope's discovery relies on.
+const { patchDelimiterListing } = require('./s3rver-delimiter-fix');
 
 const AWS_CHUNKED = Symbol('awsChunked');
 
@@ -94,6 +96,7 @@ async function main() {
 
   const server = new S3rver({ port: Number(values.port), address: values.address, directory: values.directory, silent: true });
   patchStore(server.store);
+  patchDelimiterListing(Object.getPrototypeOf(server.store));
   // First in the chain, before s3rver's routes read the body.
   server.middleware.unshift(async (ctx, next) => {
     if (isAwsChunked(ctx.headers)) ctx.req[AWS_CHUNKED] = true;

@@ -6,8 +6,7 @@
  * trailscope's discovery depends on it. This adds the missing prefixes: a child directory of the listed prefix is a
  * common prefix when its subtree holds at least one object.
  *
- * Preload it into the process that runs s3rver (`node -r ./s3rver-delimiter-fix.js ...`) or call
- * `patchDelimiterListing(FilesystemStore.prototype)`.
+ * s3-server.js applies it to the store's prototype; preloading this file (`node -r`) patches s3rver as well.
  */
 const fs = require('node:fs');
 const path = require('node:path');
