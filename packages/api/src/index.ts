@@ -1,1 +1,14 @@
-export {};
+export * from './server';
+export * from './main';
+export * from './openapi';
+export * from './stats';
+export * from './query-string';
+export * from './keys/key-store';
+export * from './keys/server-key';
+export * from './keys/secret-box';
+export * from './auth/bearer';
+export * from './auth/sigv4';
+export * from './auth/auth-context';
+export * from './lookup/aws-error';
+export * from './lookup/lookup-request';
+export * from './routes/lookup-events-route';

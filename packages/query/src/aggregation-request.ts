@@ -25,7 +25,8 @@ export const FIXED_INTERVAL_RE = /^([1-9]\d{0,5})(ms|s|m|h|d)$/;
 const AggName = z.string().regex(/^[A-Za-z][A-Za-z0-9_-]{0,63}$/, 'aggregation names are letters, digits, "_" or "-"');
 const AggField = z
   .string()
-  .refine((n) => aggregatableField(n) !== undefined, `must be a keyword field: ${aggregatableFieldNames().join(', ')}`);
+  .refine((n) => aggregatableField(n) !== undefined, `must be a keyword field: ${aggregatableFieldNames().join(', ')}`)
+  .describe(`a keyword field: ${aggregatableFieldNames().join(', ')}`);
 const Interval = z
   .string()
   .refine(

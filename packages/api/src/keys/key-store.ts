@@ -85,7 +85,9 @@ const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest();
  * sealed with AES-256-GCM under a key derived from the server key.
  */
 export function createKeyStore(client: OpenSearchClient, names: Pick<Names, 'keysIndex'>, serverKey: string | undefined) {
-  const secretKey = deriveSecretKey(requireServerKey(serverKey));
+  // listing and revoking need no secret, so only the operations that seal or open one require the server key
+  let derived: Buffer | undefined;
+  const secretKey = (): Buffer => (derived ??= deriveSecretKey(requireServerKey(serverKey)));
   const index = names.keysIndex;
 
   async function ensureIndex(): Promise<void> {
@@ -123,10 +125,11 @@ export function createKeyStore(client: OpenSearchClient, names: Pick<Names, 'key
         const field = issue?.path.map(String).join('.') || 'key';
         throw new TrailscopeError('VALIDATION_FAILED', `${field}: ${issue?.message ?? 'invalid'}`, { context: { field } });
       }
+      const sealingKey = secretKey();
       await ensureIndex();
       const id = newKeyId();
       const secret = randomBytes(30).toString('base64url');
-      const stored: StoredKey = { id, createdAt: new Date().toISOString(), secret: sealSecret(secretKey, id, secret) };
+      const stored: StoredKey = { id, createdAt: new Date().toISOString(), secret: sealSecret(sealingKey, id, secret) };
       if (parsed.data.name) stored.name = parsed.data.name;
       if (parsed.data.accounts) stored.accounts = [...new Set(parsed.data.accounts)].sort();
       if (parsed.data.regions) stored.regions = [...new Set(parsed.data.regions)].sort();
@@ -167,9 +170,10 @@ export function createKeyStore(client: OpenSearchClient, names: Pick<Names, 'key
 
     /** The key and its decrypted secret, for SigV4 verification; undefined when unknown or revoked. */
     async resolve(id: string): Promise<{ key: ApiKeyInfo; secret: string } | undefined> {
+      const openingKey = secretKey();
       const key = await load(id);
       if (!key || key.revokedAt) return undefined;
-      return { key: infoOf(key), secret: openSecret(secretKey, key.id, key.secret) };
+      return { key: infoOf(key), secret: openSecret(openingKey, key.id, key.secret) };
     },
 
     /** Checks an id/secret pair in constant time; undefined when it does not match a live key. */

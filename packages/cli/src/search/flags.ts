@@ -160,3 +160,8 @@ export function withFlagNames(err: unknown): unknown {
   const detail = m[1] === 'fields' && m[2] ? ` ${(m[2] as string).slice(1)}` : '';
   return new TrailscopeError('VALIDATION_FAILED', `${flag}${detail}: ${m[3]}`, { cause: err, context: { flag } });
 }
+
+export function parsePortFlag(value: string): number {
+  if (!/^\d+$/.test(value) || Number(value) > 65535) throw new InvalidArgumentError('expected a port number 0-65535');
+  return Number(value);
+}

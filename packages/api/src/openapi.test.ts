@@ -1,0 +1,27 @@
+import { buildOpenApiDocument } from './openapi';
+
+describe('OpenAPI document', () => {
+  const doc = buildOpenApiDocument() as { components: { schemas: Record<string, Record<string, unknown>> }; paths: Record<string, unknown> };
+
+  it('carries the request schemas, strict like the validators', () => {
+    const search = doc.components.schemas.SearchRequest as { properties: Record<string, unknown>; additionalProperties: unknown };
+    expect(search.additionalProperties).toBe(false);
+    expect(Object.keys(search.properties)).toEqual(expect.arrayContaining(['accounts', 'from', 'to', 'fields', 'cursor', 'pageSize']));
+    expect(doc.components.schemas.AggregationRequest).toBeDefined();
+  });
+
+  it('resolves every $ref inside the document', () => {
+    const refs = JSON.stringify(doc).match(/"\$ref":"[^"]+"/g) ?? [];
+    expect(refs.length).toBeGreaterThan(0);
+    for (const r of refs) {
+      const pointer = r.slice('"$ref":"#/'.length, -1).split('/');
+      let node: unknown = doc;
+      for (const part of pointer) node = (node as Record<string, unknown>)[part];
+      expect({ ref: r, found: node !== undefined }).toEqual({ ref: r, found: true });
+    }
+  });
+
+  it('documents every route', () => {
+    expect(Object.keys(doc.paths).sort()).toEqual(['/', '/v1/aggregations', '/v1/events', '/v1/events/{eventId}', '/v1/health', '/v1/openapi.json', '/v1/stats']);
+  });
+});

@@ -1,0 +1,120 @@
+import { z } from 'zod';
+import { AggSpecSchema, AggregationRequestSchema, SearchRequestSchema } from '@trailscope/query';
+import { CreateKeySchema } from './keys/key-store';
+
+const ErrorResponse = z.strictObject({ error: z.strictObject({ code: z.string(), message: z.string() }) });
+const Event = z.looseObject({
+  id: z.string(),
+  eventTime: z.string(),
+  eventSource: z.string(),
+  eventName: z.string(),
+  account: z.string(),
+  region: z.string().optional(),
+  raw: z.string().optional().describe('the record exactly as delivered (includeRaw)'),
+});
+const SearchResponse = z.strictObject({
+  events: z.array(Event),
+  total: z.int(),
+  cursor: z.string().optional().describe('pass back as `cursor` with the same filters for the next page'),
+});
+const AggBucket: z.ZodType = z.lazy(() => z.strictObject({ key: z.string(), count: z.int(), aggs: z.record(z.string(), AggResult).optional() }));
+const AggResult: z.ZodType = z.lazy(() =>
+  z.discriminatedUnion('type', [
+    z.strictObject({ type: z.literal('terms'), field: z.string(), buckets: z.array(AggBucket), otherCount: z.int() }),
+    z.strictObject({ type: z.literal('date_histogram'), interval: z.string(), buckets: z.array(AggBucket) }),
+    z.strictObject({ type: z.literal('cardinality'), field: z.string(), value: z.int() }),
+  ]),
+);
+const AggregationResponse = z.strictObject({ total: z.int(), aggs: z.record(z.string(), AggResult) });
+
+const COMPONENTS: Record<string, z.ZodType> = {
+  SearchRequest: SearchRequestSchema,
+  AggregationRequest: AggregationRequestSchema,
+  AggSpec: AggSpecSchema as unknown as z.ZodType,
+  CreateKeyRequest: CreateKeySchema,
+  Event,
+  SearchResponse,
+  AggregationResponse,
+  AggResult,
+  AggBucket,
+  ErrorResponse,
+};
+
+function componentSchemas(): Record<string, unknown> {
+  const registry = z.registry<{ id: string }>();
+  for (const [id, schema] of Object.entries(COMPONENTS)) registry.add(schema, { id });
+  const { schemas } = z.toJSONSchema(registry, { io: 'input', uri: (id) => `#/components/schemas/${id}`, unrepresentable: 'any' }) as {
+    schemas: Record<string, Record<string, unknown>>;
+  };
+  for (const s of Object.values(schemas)) {
+    delete s.$schema;
+    delete s.$id;
+  }
+  return schemas;
+}
+
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const json = (name: string) => ({ content: { 'application/json': { schema: ref(name) } } });
+const errors = (...statuses: number[]) =>
+  Object.fromEntries(statuses.map((s) => [String(s), { description: 'error', ...json('ErrorResponse') }]));
+
+/** The OpenAPI 3.1 document, generated from the same zod schemas that validate requests. */
+export function buildOpenApiDocument(version = '0.1.0'): Record<string, unknown> {
+  const searchParams = Object.keys(SearchRequestSchema.shape)
+    .filter((k) => k !== 'fields')
+    .map((name) => ({ name, in: 'query', required: false, schema: { $ref: `#/components/schemas/SearchRequest/properties/${name}` } }));
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'trailscope API',
+      version,
+      description: 'Search CloudTrail events across accounts and regions. Authenticate with `Authorization: Bearer <keyId>.<secret>`.',
+    },
+    components: {
+      schemas: componentSchemas(),
+      securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: '<keyId>.<secret> from `trailscope keys create`' } },
+    },
+    security: [{ apiKey: [] }],
+    paths: {
+      '/v1/events': {
+        get: {
+          summary: 'Search events (filters as query parameters; repeat a parameter for a list; field=path=value)',
+          parameters: [...searchParams, { name: 'field', in: 'query', required: false, schema: { type: 'array', items: { type: 'string' } } }],
+          responses: { '200': { description: 'a page of events', ...json('SearchResponse') }, ...errors(400, 401, 403, 503) },
+        },
+        post: {
+          summary: 'Search events',
+          requestBody: { required: true, ...json('SearchRequest') },
+          responses: { '200': { description: 'a page of events', ...json('SearchResponse') }, ...errors(400, 401, 403, 503) },
+        },
+      },
+      '/v1/events/{eventId}': {
+        get: {
+          summary: 'One event by eventID',
+          parameters: [
+            { name: 'eventId', in: 'path', required: true, schema: { type: 'string' } },
+            { name: 'includeRaw', in: 'query', required: false, schema: { type: 'boolean' } },
+          ],
+          responses: { '200': { description: 'the event', content: { 'application/json': { schema: { type: 'object', properties: { event: ref('Event') } } } } }, ...errors(401, 404) },
+        },
+      },
+      '/v1/aggregations': {
+        post: {
+          summary: 'Counts by keyword field (top N), over time, and distinct counts, with the search filters',
+          requestBody: { required: true, ...json('AggregationRequest') },
+          responses: { '200': { description: 'aggregation results', ...json('AggregationResponse') }, ...errors(400, 401, 403, 503) },
+        },
+      },
+      '/v1/health': { get: { summary: 'Liveness and OpenSearch reachability', security: [], responses: { '200': { description: 'healthy' }, '503': { description: 'OpenSearch unavailable' } } } },
+      '/v1/stats': { get: { summary: 'Ingest lag, queue depth, failed files and index sizes (unrestricted keys only)', responses: { '200': { description: 'statistics' }, ...errors(401, 403) } } },
+      '/v1/openapi.json': { get: { summary: 'This document', security: [], responses: { '200': { description: 'OpenAPI 3.1' } } } },
+      '/': {
+        post: {
+          summary: 'CloudTrail LookupEvents (AWS JSON 1.1, X-Amz-Target: CloudTrail_20131101.LookupEvents, SigV4 with key id/secret)',
+          security: [],
+          responses: { '200': { description: 'LookupEvents response' }, '400': { description: 'AWS-style error with __type' } },
+        },
+      },
+    },
+  };
+}
