@@ -1,0 +1,126 @@
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+
+export const SCENARIO_IDS = ['parse', 'discovery', 'ingest', 'query', 'storage', 'memory', 'scaling'] as const;
+export type ScenarioId = (typeof SCENARIO_IDS)[number];
+
+export type BenchMode = 'quick' | 'full';
+
+/** Data sizes of one mode. Quick mode keeps the whole run under five minutes on a two-core machine. */
+export interface BenchSizes {
+  /** Events parsed in process by the parse scenario (files of `eventsPerFile`). */
+  parseEvents: number;
+  /** Timed rounds of the parse scenario; the best round of each side counts (least disturbed by neighbours). */
+  parseRounds: number;
+  /** Events of the bucket ingested end to end, then queried and measured for storage. */
+  ingestEvents: number;
+  eventsPerFile: number;
+  /** Log files listed by the discovery scenario. */
+  discoveryFiles: number;
+  /** Uncompressed sizes of the single log files the memory scenario ingests, smallest first. */
+  memoryFileBytes: number[];
+  /** Timed repetitions of each query after warm-up. */
+  queryRepetitions: number;
+  /** Pages fetched through a cursor before the deep-page timings start. */
+  deepPageSkipPages: number;
+}
+
+export const SIZES: Record<BenchMode, BenchSizes> = {
+  quick: {
+    parseEvents: 100_000,
+    parseRounds: 2,
+    ingestEvents: 100_000,
+    eventsPerFile: 500,
+    discoveryFiles: 10_000,
+    memoryFileBytes: [100 * 1024 * 1024, 200 * 1024 * 1024],
+    queryRepetitions: 40,
+    deepPageSkipPages: 40,
+  },
+  full: {
+    parseEvents: 1_000_000,
+    parseRounds: 3,
+    ingestEvents: 1_000_000,
+    eventsPerFile: 500,
+    discoveryFiles: 100_000,
+    memoryFileBytes: [200 * 1024 * 1024, 400 * 1024 * 1024],
+    queryRepetitions: 100,
+    deepPageSkipPages: 200,
+  },
+};
+
+export interface BenchOptions {
+  mode: BenchMode;
+  sizes: BenchSizes;
+  scenarios: ScenarioId[];
+  /** Write V8 CPU profiles of the bench and of every child process into bench/.data/profiles. */
+  profile: boolean;
+  /** Keep the benchmark namespaces and buckets after the run (for inspection). */
+  keep: boolean;
+  /** Leave the local stack running after the run. */
+  keepStack: boolean;
+  /** Write results even when only some scenarios ran. */
+  outputs: boolean;
+}
+
+const ArgsSchema = z.object({
+  quick: z.boolean().default(false),
+  only: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined) return [...SCENARIO_IDS];
+      const ids = v.split(',').map((s) => s.trim()).filter(Boolean);
+      for (const id of ids) {
+        if (!(SCENARIO_IDS as readonly string[]).includes(id)) {
+          ctx.addIssue({ code: 'custom', message: `--only: unknown scenario "${id}" (known: ${SCENARIO_IDS.join(', ')})` });
+          return z.NEVER;
+        }
+      }
+      return ids as ScenarioId[];
+    }),
+  profile: z.boolean().default(false),
+  keep: z.boolean().default(false),
+  'keep-stack': z.boolean().default(false),
+  'no-write': z.boolean().default(false),
+});
+
+export const USAGE = `usage: npm run bench [-- --quick] [--only parse,discovery,...] [--profile] [--keep] [--keep-stack] [--no-write]
+
+  --quick        smaller data, under five minutes (default: full mode, 1,000,000 events)
+  --only LIST    run only these scenarios (${SCENARIO_IDS.join(', ')})
+  --profile      write CPU profiles of the bench and its child processes into bench/.data/profiles
+  --keep         keep the benchmark namespaces and buckets afterwards
+  --keep-stack   leave the local stack the bench started running
+  --no-write     do not write BENCHMARKS.md and bench/results.json
+
+Endpoints: when OPENSEARCH_URL, REDIS_URL and S3_ENDPOINT are all set the bench uses that stack; otherwise it
+starts its own local stack in bench/.data/stack.`;
+
+export function parseBenchOptions(argv: string[]): BenchOptions {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      quick: { type: 'boolean' },
+      only: { type: 'string' },
+      profile: { type: 'boolean' },
+      keep: { type: 'boolean' },
+      'keep-stack': { type: 'boolean' },
+      'no-write': { type: 'boolean' },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
+  const parsed = ArgsSchema.safeParse(values);
+  if (!parsed.success) throw new Error(`${parsed.error.issues[0]?.message ?? 'invalid arguments'}\n\n${USAGE}`);
+  const a = parsed.data;
+  const mode: BenchMode = a.quick ? 'quick' : 'full';
+  return {
+    mode,
+    sizes: SIZES[mode],
+    scenarios: a.only,
+    profile: a.profile,
+    keep: a.keep,
+    keepStack: a['keep-stack'],
+    outputs: !a['no-write'] && a.only.length === SCENARIO_IDS.length,
+  };
+}

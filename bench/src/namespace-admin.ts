@@ -1,0 +1,47 @@
+import type { Config, OpenSearchClient, Redis } from '@trailscope/runtime';
+
+/** Deletes everything a benchmark namespace created in OpenSearch: indices (with their aliases) and templates. */
+export async function deleteNamespaceIndices(client: OpenSearchClient, namespace: string): Promise<void> {
+  await client.indices.delete({ index: `${namespace}-*`, expand_wildcards: 'all', ignore_unavailable: true }).catch(() => undefined);
+  const templates = await client.indices.getIndexTemplate({ name: `${namespace}-*` }).catch(() => undefined);
+  for (const t of (templates?.body as { index_templates?: Array<{ name: string }> } | undefined)?.index_templates ?? []) {
+    await client.indices.deleteIndexTemplate({ name: t.name }).catch(() => undefined);
+  }
+}
+
+/** Deletes a namespace's Redis keys: its BullMQ queue and its own prefix (checkpoints, done-tracking). */
+export async function deleteNamespaceKeys(redis: Redis, config: Config): Promise<number> {
+  let deleted = 0;
+  for (const pattern of [`bull:${config.names.ingestQueue}:*`, `${config.names.redisPrefix}*`]) {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length) deleted += await redis.del(...keys);
+    } while (cursor !== '0');
+  }
+  return deleted;
+}
+
+/** Documents searchable through a namespace's read pattern, after a refresh. */
+export async function countEvents(client: OpenSearchClient, config: Config): Promise<number> {
+  const pattern = config.names.eventIndexPattern;
+  await client.indices.refresh({ index: pattern, expand_wildcards: 'all', ignore_unavailable: true });
+  const res = await client.count({ index: pattern, expand_wildcards: 'open' });
+  return (res.body as { count: number }).count;
+}
+
+/** Primary store size and document count of a namespace's event indices. */
+export async function eventIndexStats(client: OpenSearchClient, config: Config): Promise<{ storeBytes: number; docs: number; segments: number; indices: number }> {
+  const res = await client.indices.stats({ index: config.names.eventIndexPattern, metric: ['store', 'docs', 'segments'] });
+  const body = res.body as {
+    _all: { primaries: { store: { size_in_bytes: number }; docs: { count: number }; segments: { count: number } } };
+    indices: Record<string, unknown>;
+  };
+  return {
+    storeBytes: body._all.primaries.store.size_in_bytes,
+    docs: body._all.primaries.docs.count,
+    segments: body._all.primaries.segments.count,
+    indices: Object.keys(body.indices).length,
+  };
+}

@@ -1,0 +1,14 @@
+import type { Scenario } from '../bench-context';
+import { discoveryScenario } from './discovery';
+import { ingestScenario } from './ingest';
+import { memoryScenario } from './memory';
+import { parseScenario } from './parse';
+import { queryScenario } from './query';
+import { scalingScenario } from './scaling';
+import { storageScenario } from './storage';
+
+/**
+ * In run order: query, storage and scaling use the namespace the ingest scenario indexed (`ctx.shared`); storage
+ * force-merges it, so it runs after query; scaling drops it before its own run.
+ */
+export const SCENARIOS: Scenario[] = [parseScenario, discoveryScenario, ingestScenario, queryScenario, storageScenario, memoryScenario, scalingScenario];

@@ -1,0 +1,103 @@
+import type { Config } from '@trailscope/runtime';
+import { createOpenSearchClient } from '@trailscope/runtime';
+import type { Scenario } from '../bench-context';
+import { createBenchS3, deleteBucket } from '../bench-buckets';
+import { BASELINE_BULK, baselineBulk } from '../baseline-bulk';
+import { CLI_BIN, runNode } from '../child-process';
+import { fmtBytes, fmtInt, fmtMiB, fmtNum, round } from '../format';
+import { prepareMainDataset, type MainDataset } from '../main-dataset';
+import { countEvents } from '../namespace-admin';
+import { dropNamespace, dropNamespaceLater, settingsOf } from '../namespace-lifecycle';
+import { opensearchCpuMillis } from '../opensearch-cpu';
+import { runPipelineIngest, type PipelineIngestResult } from '../pipeline-ingest';
+
+const RATIO_GOAL = 0.85;
+
+/** What the ingest scenario leaves for query, storage and scaling. */
+export interface IngestedNamespace {
+  namespace: string;
+  config: Config;
+  dataset: MainDataset;
+  events: number;
+  oneWorker: PipelineIngestResult;
+}
+
+export const ingestScenario: Scenario = {
+  id: 'ingest',
+  title: 'end to end: S3 → poller → BullMQ → worker → OpenSearch',
+  async run(ctx, out) {
+    const stack = await ctx.stack();
+    const oursNs = ctx.namespace('ing1');
+    const baseNs = ctx.namespace('bulk');
+    const oursConfig = stack.configFor(oursNs);
+    const s3 = createBenchS3(oursConfig);
+    const dataset = await prepareMainDataset(ctx, s3);
+    if (!ctx.options.keep && stack.source.startsWith('services named')) ctx.onCleanup(() => deleteBucket(s3, dataset.bucket));
+    ctx.shared.set('settings', settingsOf(oursConfig));
+    out.data = {
+      events: dataset.events,
+      'log files': dataset.files,
+      'events per file': dataset.spec.eventsPerFile,
+      'compressed bytes in S3': dataset.compressedBytes,
+      'uncompressed bytes': dataset.uncompressedBytes,
+      'EventDoc JSON bytes (baseline input)': dataset.docsBytes,
+      accounts: dataset.spec.accounts.length + dataset.spec.orgAccounts.length,
+      regions: dataset.spec.regions.length,
+      'delivery days': dataset.spec.days.length,
+    };
+    out.method.push(
+      `${fmtInt(dataset.events)} generated events in ${fmtInt(dataset.files)} gzip log files (${fmtBytes(dataset.compressedBytes)}, ${fmtBytes(dataset.uncompressedBytes)} uncompressed) in one bucket of the stack's S3 server, ${dataset.spec.accounts.length + dataset.spec.orgAccounts.length} accounts x ${dataset.spec.regions.length} regions x ${dataset.spec.days.length} days.`,
+      'Ours: `trailscope setup`, one `trailscope worker` process (default settings), then `trailscope backfill --bucket B --wait --json` timed from its start to its exit: listing, queueing, S3 GETs, parsing, bulk indexing, every file acknowledged. Events/s = events indexed ÷ that time.',
+      `Baseline: the same events, already converted to the same EventDocs by our parser before the clock starts, streamed from a local file into the opensearch-js bulk helper (\`client.helpers.bulk\`, flushBytes ${fmtInt(BASELINE_BULK.flushBytes)}, concurrency ${BASELINE_BULK.concurrency}) as \`create\` actions with the same ids, into a fresh namespace whose indices come from the same template installed by \`trailscope setup\`: the cluster's indexing capacity with no pipeline at all.`,
+      'Both run against the same OpenSearch node one after the other (ours first, so caches warmed by it help the baseline, not us); each namespace is counted after a refresh and must hold exactly the data set.',
+    );
+
+    dropNamespaceLater(ctx, stack, oursNs);
+    const ours = await runPipelineIngest(ctx, stack, { namespace: oursNs, bucket: dataset.bucket, workers: 1, label: 'ingest1' });
+    const client = createOpenSearchClient(oursConfig);
+    try {
+      const oursCount = await countEvents(client, oursConfig);
+      if (oursCount !== dataset.events) throw new Error(`our pipeline indexed ${oursCount} documents, expected ${dataset.events}`);
+      ctx.log(`ingest ours: ${fmtInt(dataset.events / ours.seconds)} events/s (${fmtNum(ours.seconds)} s)`);
+
+      dropNamespaceLater(ctx, stack, baseNs);
+      const baseConfig = stack.configFor(baseNs);
+      await runNode({ args: [CLI_BIN, 'setup'], env: stack.envFor(baseNs), label: 'baseline-setup' });
+      const cpu0 = await opensearchCpuMillis(client);
+      const base = await baselineBulk(client, baseConfig, dataset.docsFile);
+      const baseCpu = ((await opensearchCpuMillis(client)) - cpu0) / 1000;
+      const baseCount = await countEvents(client, baseConfig);
+      if (base.failed > 0 || baseCount !== dataset.events) {
+        throw new Error(`baseline indexed ${baseCount} documents (${base.failed} failed), expected ${dataset.events}`);
+      }
+      // the baseline copy has served its purpose; free the node for the queries that follow
+      if (!ctx.options.keep) await dropNamespace(stack, baseNs);
+      ctx.log(`ingest baseline: ${fmtInt(dataset.events / base.seconds)} events/s (${fmtNum(base.seconds)} s)`);
+
+      const ourRate = dataset.events / ours.seconds;
+      const baseRate = dataset.events / base.seconds;
+      out.figures = {
+        ours: { ...ours, eventsPerSecond: round(ourRate) },
+        baseline: { ...base, eventsPerSecond: round(baseRate), opensearchCpuSeconds: round(baseCpu), settings: BASELINE_BULK },
+        ratio: round(ourRate / baseRate),
+      };
+      out.notes.push(
+        `CPU seconds during the timed part: ours ${fmtNum(ours.workerCpuSeconds.reduce((a, b) => a + b, 0))} in the worker + ${fmtNum(ours.opensearchCpuSeconds)} in OpenSearch; baseline ${fmtNum(baseCpu)} in OpenSearch. Worker peak RSS ${fmtMiB(ours.workerPeakRssBytes[0] ?? 0)}, backfill process peak RSS ${fmtMiB(ours.backfillPeakRssBytes)}.`,
+      );
+      out.rows.push({
+        scenario: 'ingest',
+        name: `ingest throughput, ${fmtInt(dataset.events)} events`,
+        ours: { value: ourRate, unit: 'events/s', text: `${fmtInt(ourRate)} events/s (${fmtNum(ours.seconds)} s, 1 worker process)` },
+        baseline: { value: baseRate, unit: 'events/s', text: `${fmtInt(baseRate)} events/s (${fmtNum(base.seconds)} s)`, what: 'client.helpers.bulk of the same docs' },
+        ratio: ourRate / baseRate,
+        ratioMeaning: 'ours ÷ baseline events/s',
+        goal: `ratio ≥ ${RATIO_GOAL}`,
+        met: ourRate / baseRate >= RATIO_GOAL,
+      });
+      const ingested: IngestedNamespace = { namespace: oursNs, config: oursConfig, dataset, events: oursCount, oneWorker: ours };
+      ctx.shared.set('ingested', ingested);
+    } finally {
+      await client.close();
+    }
+  },
+};

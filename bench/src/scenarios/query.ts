@@ -1,0 +1,138 @@
+import { aggregate, parseAggregationRequest, parseSearchRequest, search, UNRESTRICTED } from '@trailscope/query';
+import { createOpenSearchClient } from '@trailscope/runtime';
+import type { Scenario } from '../bench-context';
+import { fmtInt, fmtNum, round } from '../format';
+import { percentile } from '../percentile';
+import type { IngestedNamespace } from './ingest';
+
+const P95_GOAL_MS = 50;
+const WARMUP = 5;
+
+interface QueryCase {
+  name: string;
+  what: string;
+  /** The i-th variant: varied across repetitions so no answer is served from a cache the previous one filled. */
+  run(i: number): Promise<number>;
+}
+
+export const queryScenario: Scenario = {
+  id: 'query',
+  title: 'query latency over the ingested events',
+  async run(ctx, out) {
+    const ingested = ctx.shared.get('ingested') as IngestedNamespace | undefined;
+    if (!ingested) throw new Error('needs the ingest scenario: no ingested namespace to query');
+    const { config, dataset } = ingested;
+    const client = createOpenSearchClient(config);
+    const names = config.names;
+    const reps = ctx.options.sizes.queryRepetitions;
+    const accounts = [...dataset.spec.accounts, ...dataset.spec.orgAccounts];
+    const days = dataset.spec.days;
+    const users = ['alice', 'bob', 'carol', 'ci-deployer', 'security-audit'];
+    const cidrs = ['10.0.0.0/8', '198.0.0.0/8', '203.0.0.0/9', '192.0.0.0/10'];
+    const pick = <T>(xs: readonly T[], i: number) => xs[i % xs.length] as T;
+    const page = async (req: unknown) => (await search(client, names, parseSearchRequest(req), UNRESTRICTED)).events.length;
+
+    const cases: QueryCase[] = [
+      {
+        name: 'by account + time',
+        what: 'one account, one day, newest 50',
+        run: (i) => page({ accounts: [pick(accounts, i)], from: `${pick(days, i >> 2)}T00:00:00Z`, to: `${pick(days, i >> 2)}T23:59:59.999Z`, pageSize: 50 }),
+      },
+      {
+        name: 'by principal',
+        what: 'one IAM user ARN, newest 50',
+        run: (i) => page({ principalArns: [`arn:aws:iam::${pick(accounts, i)}:user/${pick(users, i >> 2)}`], pageSize: 50 }),
+      },
+      {
+        name: 'errors only',
+        what: 'failed calls of one region over the whole range, newest 50',
+        run: (i) => page({ errorsOnly: true, regions: [pick(dataset.spec.regions, i)], pageSize: 50 }),
+      },
+      {
+        name: 'CIDR',
+        what: 'source IP within a CIDR block, newest 50',
+        run: (i) => page({ sourceIps: [pick(cidrs, i)], pageSize: 50 }),
+      },
+      {
+        name: 'aggregation top-N',
+        what: 'top 10 principals calling DeleteBucket, per account, over 7 days',
+        run: async (i) => {
+          // a different end second per repetition: size-0 searches are otherwise answered from the request cache
+          const to = new Date(Date.parse(`${days[days.length - 1]}T23:59:59Z`) - i * 1000).toISOString();
+          const req = parseAggregationRequest({
+            eventNames: ['DeleteBucket'],
+            from: new Date(Date.parse(to) - 7 * 86_400_000).toISOString(),
+            to,
+            aggs: { accounts: { type: 'terms', field: 'account', size: 10, aggs: { principals: { type: 'terms', field: 'userIdentity.arn', size: 10 } } } },
+          });
+          const res = await aggregate(client, names, req, UNRESTRICTED);
+          return res.total;
+        },
+      },
+    ];
+
+    const timings: Record<string, number[]> = {};
+    const time = async (fn: () => Promise<number>) => {
+      const t0 = performance.now();
+      const n = await fn();
+      return { ms: performance.now() - t0, n };
+    };
+    try {
+      for (const c of cases) {
+        for (let i = 0; i < WARMUP; i += 1) await c.run(1000 + i);
+        const samples: number[] = [];
+        let results = 0;
+        for (let i = 0; i < reps; i += 1) {
+          const r = await time(() => c.run(i));
+          samples.push(r.ms);
+          results += r.n;
+        }
+        if (results === 0) throw new Error(`query "${c.name}" matched nothing in ${reps} runs: the data set or the query is wrong`);
+        timings[c.name] = samples;
+      }
+
+      // deep page: follow cursors far into a full-range, newest-first listing, then time the pages there
+      const skip = ctx.options.sizes.deepPageSkipPages;
+      const pageSize = 100;
+      let cursor: string | undefined;
+      for (let i = 0; i < skip; i += 1) {
+        const res = await search(client, names, parseSearchRequest({ pageSize, ...(cursor ? { cursor } : {}) }), UNRESTRICTED);
+        cursor = res.cursor;
+        if (!cursor) throw new Error(`deep page: the listing ended after ${i + 1} pages`);
+      }
+      const deep: number[] = [];
+      for (let i = 0; i < reps && cursor; i += 1) {
+        const t0 = performance.now();
+        const res = await search(client, names, parseSearchRequest({ pageSize, cursor }), UNRESTRICTED);
+        deep.push(performance.now() - t0);
+        cursor = res.cursor;
+      }
+      timings['deep page'] = deep;
+      cases.push({ name: 'deep page', what: `next page of 100 through a cursor after ${fmtInt(skip * pageSize)} events (point in time + search_after)`, run: async () => 0 });
+    } finally {
+      await client.close();
+    }
+
+    out.data = { 'events in the index': ingested.events, 'timed runs per query': reps, 'warm-up runs per query': WARMUP, 'deep page starts after events': ctx.options.sizes.deepPageSkipPages * 100 };
+    out.method.push(
+      `The events the ingest scenario indexed through our pipeline (namespace ${ingested.namespace}), queried through the read alias with packages/query \`search\` / \`aggregate\` exactly as the CLI and HTTP API call them; latency is measured in the bench process around each call (DSL building, HTTP, response mapping), one query at a time.`,
+      `Each query runs ${WARMUP} warm-up times, then ${reps} timed times with varying parameters (accounts, days, users, CIDR blocks, end second), so that no answer comes from OpenSearch's request cache.`,
+      'Indices are not force-merged yet (the storage scenario does that afterwards): latencies are those of a freshly ingested index.',
+    );
+    const figures: Record<string, unknown> = {};
+    for (const c of cases) {
+      const s = timings[c.name] ?? [];
+      const p50 = percentile(s, 50);
+      const p95 = percentile(s, 95);
+      figures[c.name] = { what: c.what, p50Ms: round(p50), p95Ms: round(p95), maxMs: round(Math.max(...s)), samplesMs: s.map((x) => round(x, 2)) };
+      out.rows.push({
+        scenario: 'query',
+        name: `${c.name}: ${c.what}`,
+        ours: { value: p95, unit: 'ms', text: `p50 ${fmtNum(p50)} ms, p95 ${fmtNum(p95)} ms` },
+        goal: `p95 ≤ ${P95_GOAL_MS} ms`,
+        met: p95 <= P95_GOAL_MS,
+      });
+    }
+    out.figures = figures;
+  },
+};
