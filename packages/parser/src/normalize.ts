@@ -1,0 +1,188 @@
+import { isIP } from 'node:net';
+import { TrailscopeError, type EventDoc } from '@trailscope/model';
+import type { LogSource } from './log-source';
+import { recordIdOf } from './record-id';
+
+/**
+ * Longest string leaf kept in the free-form objects of the indexed document. flat_object indexes every leaf as one
+ * keyword term (and once more as `path=value`); Lucene rejects a whole document holding a term over 32,766 UTF-8
+ * bytes, so a leaf of up to 8,000 characters (at most 24,000 bytes plus its path) always indexes. The untruncated
+ * value stays in `raw`.
+ */
+export const MAX_FREE_FORM_LEAF_CHARS = 8000;
+
+const ISO_SECONDS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?Z$/;
+
+export type NormalizeResult = { ok: true; doc: EventDoc } | { ok: false; reason: string };
+
+type Obj = Record<string, unknown>;
+
+function isObject(v: unknown): v is Obj {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function str(v: unknown): string | undefined {
+  return typeof v === 'string' && v !== '' ? v : undefined;
+}
+
+function bool(v: unknown): boolean | undefined {
+  if (typeof v === 'boolean') return v;
+  if (v === 'true') return true;
+  if (v === 'false') return false;
+  return undefined;
+}
+
+/**
+ * The eventTime to index, or undefined when it is not a date. CloudTrail's own `YYYY-MM-DDTHH:mm:ssZ` is kept as
+ * written; any other spelling Date can read is rewritten as ISO-8601 UTC so OpenSearch's date parser and the
+ * per-day index name always agree.
+ */
+function eventTimeOf(v: unknown): string | undefined {
+  if (typeof v !== 'string') return undefined;
+  const ms = Date.parse(v);
+  if (Number.isNaN(ms)) return undefined;
+  if (ISO_SECONDS.test(v)) return v;
+  const d = new Date(ms);
+  const y = d.getUTCFullYear();
+  if (y < 1970 || y > 9999) return undefined;
+  return d.toISOString();
+}
+
+function truncateLeaves(v: unknown): unknown {
+  if (typeof v === 'string') return v.length > MAX_FREE_FORM_LEAF_CHARS ? v.slice(0, MAX_FREE_FORM_LEAF_CHARS) : v;
+  if (Array.isArray(v)) return v.map(truncateLeaves);
+  if (isObject(v)) {
+    const out: Obj = {};
+    for (const k of Object.keys(v)) out[k] = truncateLeaves(v[k]);
+    return out;
+  }
+  return v;
+}
+
+/**
+ * A free-form object as flat_object accepts it: objects pass through; any other non-null value (CloudTrail writes
+ * objects, but a string or array here must not reject the event) is wrapped as `{ "_value": v }`.
+ */
+function freeForm(v: unknown, longLeaves: boolean): unknown {
+  if (v === null || v === undefined) return undefined;
+  const value = longLeaves ? truncateLeaves(v) : v;
+  return isObject(value) ? value : { _value: value };
+}
+
+function userIdentityOf(u: unknown): EventDoc['userIdentity'] {
+  if (!isObject(u)) return undefined;
+  const ctx = isObject(u.sessionContext) ? u.sessionContext : undefined;
+  const attrs = ctx && isObject(ctx.attributes) ? ctx.attributes : undefined;
+  const issuer = ctx && isObject(ctx.sessionIssuer) ? ctx.sessionIssuer : undefined;
+  return {
+    type: str(u.type),
+    principalId: str(u.principalId),
+    arn: str(u.arn),
+    accountId: str(u.accountId),
+    accessKeyId: str(u.accessKeyId),
+    userName: str(u.userName),
+    invokedBy: str(u.invokedBy),
+    mfaAuthenticated: attrs ? bool(attrs.mfaAuthenticated) : undefined,
+    sessionIssuer: issuer
+      ? {
+          type: str(issuer.type),
+          principalId: str(issuer.principalId),
+          arn: str(issuer.arn),
+          accountId: str(issuer.accountId),
+          userName: str(issuer.userName),
+        }
+      : undefined,
+  };
+}
+
+function resourcesOf(v: unknown): EventDoc['resources'] {
+  if (!Array.isArray(v)) return undefined;
+  const out: NonNullable<EventDoc['resources']> = [];
+  for (const r of v) {
+    if (isObject(r)) out.push({ ARN: str(r.ARN), type: str(r.type), accountId: str(r.accountId) });
+  }
+  return out.length > 0 ? out : undefined;
+}
+
+function tlsDetailsOf(v: unknown): EventDoc['tlsDetails'] {
+  if (!isObject(v)) return undefined;
+  return {
+    tlsVersion: str(v.tlsVersion),
+    cipherSuite: str(v.cipherSuite),
+    clientProvidedHostHeader: str(v.clientProvidedHostHeader),
+  };
+}
+
+/**
+ * The indexed document for one parsed record; throws RECORD_INVALID where tryNormalize returns a failure.
+ */
+export function normalize(record: unknown, rawText: string, source: LogSource, ingestedAt: string): EventDoc {
+  const result = tryNormalize(record, rawText, source, ingestedAt);
+  if (!result.ok) throw new TrailscopeError('RECORD_INVALID', `s3://${source.bucket}/${source.key}: ${result.reason}`);
+  return result.doc;
+}
+
+/**
+ * The indexed document for one parsed record. `rawText` is the record's original text, kept verbatim. Fails (as
+ * data, not an exception) when the record is not an object or lacks eventTime, eventSource or eventName; Insights
+ * records carry the last two inside insightDetails, which is accepted.
+ */
+export function tryNormalize(record: unknown, rawText: string, source: LogSource, ingestedAt: string): NormalizeResult {
+  if (!isObject(record)) {
+    const what = record === null ? 'null' : Array.isArray(record) ? 'an array' : `a ${typeof record}`;
+    return { ok: false, reason: `record is ${what}, not an object` };
+  }
+  const eventTime = eventTimeOf(record.eventTime);
+  if (eventTime === undefined) {
+    return {
+      ok: false,
+      reason: record.eventTime === undefined ? 'record has no eventTime' : `record eventTime ${JSON.stringify(record.eventTime)} is not a date`,
+    };
+  }
+  const insight = isObject(record.insightDetails) ? record.insightDetails : undefined;
+  const eventSource = str(record.eventSource) ?? str(insight?.eventSource);
+  if (eventSource === undefined) return { ok: false, reason: 'record has no eventSource' };
+  const eventName = str(record.eventName) ?? str(insight?.eventName);
+  if (eventName === undefined) return { ok: false, reason: 'record has no eventName' };
+
+  const recipientAccountId = str(record.recipientAccountId);
+  const userIdentity = userIdentityOf(record.userIdentity);
+  const sourceIPAddress = str(record.sourceIPAddress);
+  const longLeaves = rawText.length > MAX_FREE_FORM_LEAF_CHARS;
+  const eventID = str(record.eventID);
+  const doc: EventDoc = {
+    id: recordIdOf(eventID, rawText),
+    eventTime,
+    eventVersion: str(record.eventVersion),
+    eventID,
+    eventSource,
+    eventName,
+    eventType: str(record.eventType),
+    eventCategory: str(record.eventCategory),
+    account: recipientAccountId ?? source.account ?? userIdentity?.accountId ?? 'unknown',
+    region: str(record.awsRegion) ?? source.region,
+    orgId: source.orgId,
+    readOnly: bool(record.readOnly),
+    managementEvent: bool(record.managementEvent),
+    errorCode: str(record.errorCode),
+    errorMessage: str(record.errorMessage),
+    userIdentity,
+    sourceIPAddress,
+    sourceIp: sourceIPAddress !== undefined && isIP(sourceIPAddress) !== 0 ? sourceIPAddress : undefined,
+    userAgent: str(record.userAgent),
+    requestID: str(record.requestID),
+    sharedEventID: str(record.sharedEventID),
+    vpcEndpointId: str(record.vpcEndpointId),
+    recipientAccountId,
+    tlsDetails: tlsDetailsOf(record.tlsDetails),
+    resources: resourcesOf(record.resources),
+    requestParameters: freeForm(record.requestParameters, longLeaves),
+    responseElements: freeForm(record.responseElements, longLeaves),
+    additionalEventData: freeForm(record.additionalEventData, longLeaves),
+    serviceEventDetails: freeForm(record.serviceEventDetails, longLeaves),
+    insightDetails: freeForm(record.insightDetails, longLeaves),
+    raw: rawText,
+    ingest: { bucket: source.bucket, key: source.key, etag: source.etag, ingestedAt, kind: source.kind },
+  };
+  return { ok: true, doc };
+}

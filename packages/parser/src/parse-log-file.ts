@@ -1,0 +1,154 @@
+import { Readable, pipeline } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import { TrailscopeError, type EventDoc } from '@trailscope/model';
+import { s3UrlOf, type LogSource } from './log-source';
+import { RecordsSplitter } from './records-splitter';
+import { tryNormalize } from './normalize';
+
+export type ParsedItem =
+  | { ok: true; id: string; doc: EventDoc }
+  | { ok: false; raw: string; code: 'RECORD_INVALID'; reason: string };
+
+/** Counters a caller can pass in to watch a file's progress; updated as the file is read. */
+export interface ParseStats {
+  compressedBytes: number;
+  decompressedBytes: number;
+  /** Records yielded as documents. */
+  records: number;
+  /** Records yielded as RECORD_INVALID. */
+  rejected: number;
+}
+
+export interface ParseOptions {
+  /** Decompressed bytes allowed; the file fails with OBJECT_TOO_LARGE beyond it. */
+  maxObjectBytes?: number;
+  /** The ingest timestamp written into every document (defaults to now, once per file). */
+  ingestedAt?: string;
+  stats?: ParseStats;
+}
+
+/** zlib's output chunk: larger than the 16 KiB default so that per-chunk overhead stays small. */
+const GUNZIP_CHUNK_BYTES = 64 * 1024;
+
+export function newParseStats(): ParseStats {
+  return { compressedBytes: 0, decompressedBytes: 0, records: 0, rejected: 0 };
+}
+
+function isZlibError(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code.startsWith('Z_');
+}
+
+function toBuffer(chunk: Buffer | Uint8Array | string): Buffer {
+  if (Buffer.isBuffer(chunk)) return chunk;
+  if (typeof chunk === 'string') return Buffer.from(chunk, 'latin1');
+  return Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+}
+
+/**
+ * Streams one gzip-compressed CloudTrail log file into documents: gunzip, split the "Records" array, JSON.parse each
+ * record, normalize. Memory is bounded by the largest record, not the file. File-level problems throw a
+ * TrailscopeError (NOT_GZIP, GZIP_TRUNCATED, INVALID_JSON, NO_RECORDS_ARRAY, RECORDS_NOT_ARRAY, EMPTY_LOG_FILE,
+ * OBJECT_TOO_LARGE) naming the S3 URL; errors of the `compressed` source itself are rethrown unchanged. A bad
+ * record is yielded as `{ ok: false }` and the file goes on.
+ *
+ * Streaming means a file found broken late (truncated gzip, invalid JSON near the end) has already yielded the
+ * records before the break; callers that index them rely on idempotent ids.
+ */
+export async function* parseLogFile(
+  compressed: AsyncIterable<Buffer | Uint8Array | string>,
+  source: LogSource,
+  options: ParseOptions = {},
+): AsyncGenerator<ParsedItem> {
+  const label = s3UrlOf(source);
+  const maxObjectBytes = options.maxObjectBytes ?? Number.POSITIVE_INFINITY;
+  const ingestedAt = options.ingestedAt ?? new Date().toISOString();
+  const stats = options.stats ?? newParseStats();
+  let sourceError: unknown;
+  let ownError: TrailscopeError | undefined;
+
+  async function* checkedInput(): AsyncGenerator<Buffer> {
+    let head: Buffer | undefined;
+    try {
+      for await (const piece of compressed) {
+        let chunk = toBuffer(piece);
+        if (chunk.length === 0) continue;
+        stats.compressedBytes += chunk.length;
+        if (head !== undefined || stats.compressedBytes === chunk.length) {
+          // The gzip magic may straddle the first two chunks.
+          chunk = head ? Buffer.concat([head, chunk]) : chunk;
+          if (chunk.length < 2) {
+            head = chunk;
+            continue;
+          }
+          head = undefined;
+          if (chunk[0] !== 0x1f || chunk[1] !== 0x8b) {
+            ownError = new TrailscopeError('NOT_GZIP', `${label} is not gzip-compressed (it does not start with the gzip magic bytes)`);
+            throw ownError;
+          }
+        }
+        yield chunk;
+      }
+    } catch (err) {
+      if (err !== ownError) sourceError = err;
+      throw err;
+    }
+    if (stats.compressedBytes === 0) {
+      ownError = new TrailscopeError('EMPTY_LOG_FILE', `${label} is empty (zero bytes)`);
+      throw ownError;
+    }
+    if (head !== undefined) {
+      ownError = new TrailscopeError('NOT_GZIP', `${label} is not gzip-compressed (it is a single byte)`);
+      throw ownError;
+    }
+  }
+
+  const gunzip = createGunzip({ chunkSize: GUNZIP_CHUNK_BYTES });
+  // Errors surface through the iteration of `gunzip` below, which pipeline destroys with the first error.
+  pipeline(Readable.from(checkedInput(), { objectMode: false }), gunzip, () => undefined);
+  const splitter = new RecordsSplitter(label);
+  try {
+    for await (const chunk of gunzip as AsyncIterable<Buffer>) {
+      stats.decompressedBytes += chunk.length;
+      if (stats.decompressedBytes > maxObjectBytes) {
+        throw new TrailscopeError(
+          'OBJECT_TOO_LARGE',
+          `${label} decompresses to more than ${maxObjectBytes} bytes (the configured maxObjectBytes)`,
+          { context: { maxObjectBytes } },
+        );
+      }
+      for (const raw of splitter.push(chunk)) {
+        let record: unknown;
+        try {
+          record = JSON.parse(raw);
+        } catch (cause) {
+          throw new TrailscopeError(
+            'INVALID_JSON',
+            `${label} is not valid JSON: record ${splitter.records} does not parse: ${(cause as Error).message}`,
+            { cause },
+          );
+        }
+        const result = tryNormalize(record, raw, source, ingestedAt);
+        if (result.ok) {
+          stats.records++;
+          yield { ok: true, id: result.doc.id, doc: result.doc };
+        } else {
+          stats.rejected++;
+          yield { ok: false, raw, code: 'RECORD_INVALID', reason: result.reason };
+        }
+      }
+    }
+  } catch (err) {
+    if (sourceError !== undefined) throw sourceError;
+    if (ownError !== undefined) throw ownError;
+    if (isZlibError(err)) {
+      throw new TrailscopeError('GZIP_TRUNCATED', `${label} is a truncated or corrupt gzip stream: ${(err as Error).message}`, {
+        cause: err,
+      });
+    }
+    throw err;
+  } finally {
+    gunzip.destroy();
+  }
+  splitter.end();
+}
