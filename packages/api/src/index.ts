@@ -12,3 +12,4 @@ export * from './auth/auth-context';
 export * from './lookup/aws-error';
 export * from './lookup/lookup-request';
 export * from './routes/lookup-events-route';
+export * from './dashboards/saved-objects';

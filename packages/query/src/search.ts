@@ -20,6 +20,11 @@ export interface SearchOptions {
   nowMs?: number;
   /** How long an idle point in time survives between pages. */
   keepAlive?: string;
+  /**
+   * false when the caller will not ask for another page (a CLI's last page under --limit): no point in time is
+   * opened and no cursor returned.
+   */
+  paginate?: boolean;
 }
 
 export const DEFAULT_PIT_KEEP_ALIVE = '5m';
@@ -48,10 +53,12 @@ export async function closePit(client: OpenSearchClient, pitId: string): Promise
 }
 
 /**
- * One page of events. The first page is a plain search (most searches never ask for a second page, and each point
- * in time pins segments and counts against the cluster's open-PIT limit); asking for the second page opens a point
- * in time, and every later page reads that same snapshot with search_after on (eventTime, id), so paging visits each
- * event exactly once however many events arrive meanwhile.
+ * One page of events. A first page that may be followed opens a point in time before searching, and every page
+ * reads that snapshot with search_after on (eventTime, id): paging visits each event that matched at the first page
+ * exactly once, and none that arrived later. A first page that fits is released at once, so only result sets still
+ * being paged hold a point in time (they count against the cluster's open-PIT limit until keep-alive expires).
+ * When no point in time can be opened (that limit, or no index yet) the page is read directly and the next page
+ * opens one.
  */
 export async function search(
   client: OpenSearchClient,
@@ -64,10 +71,19 @@ export async function search(
   const previous: Cursor | undefined = request.cursor ? decodeCursor(request.cursor, hash) : undefined;
   const nowMs = previous?.n ?? options.nowMs ?? Date.now();
   const keepAlive = options.keepAlive ?? DEFAULT_PIT_KEEP_ALIVE;
+  const paginate = options.paginate ?? true;
   const index = names.eventsAlias;
 
+  // build (and validate) the query before opening anything that would need releasing
   const query = toDsl(request, scope, { nowMs });
-  const pitId = previous ? (previous.p ?? (await openPit(client, index, keepAlive))) : undefined;
+  let pitId = previous?.p;
+  if (!pitId && (previous || paginate)) {
+    try {
+      pitId = await openPit(client, index, keepAlive);
+    } catch (err) {
+      if (previous) throw err;
+    }
+  }
   const body: Record<string, unknown> = {
     query,
     sort: sortFor(request.sort),
@@ -86,6 +102,7 @@ export async function search(
       : await client.search({ index, body: body as never, ignore_unavailable: true, allow_no_indices: true });
     res = response.body as unknown as SearchBody;
   } catch (err) {
+    if (pitId && !previous) void closePit(client, pitId);
     const f = openSearchFailure(err);
     if (previous && f.status !== undefined && f.status >= 400 && f.status < 500 && f.status !== 429) {
       throw new TrailscopeError('INVALID_CURSOR', `cursor: expired or no longer valid (${f.type ?? f.status}); repeat the original request`, {
@@ -100,7 +117,7 @@ export async function search(
   const total = typeof res.hits.total === 'number' ? res.hits.total : (res.hits.total?.value ?? hits.length);
   const page = hits.slice(0, request.pageSize);
   const events = page.map((h) => toTypedEvent(h, request.includeRaw));
-  const more = hits.length > request.pageSize;
+  const more = hits.length > request.pageSize && paginate;
   const currentPit = res.pit_id ?? pitId;
   if (!more) {
     if (currentPit) void closePit(client, currentPit);

@@ -111,7 +111,8 @@ async function runSearch(
       includeRaw: Boolean(flags.raw),
       cursor,
     });
-    const page = await search(client, names, request, UNRESTRICTED);
+    const lastWanted = remaining <= MAX_PAGE_SIZE;
+    const page = await search(client, names, request, UNRESTRICTED, { paginate: !lastWanted });
     remaining -= page.events.length;
     cursor = page.cursor;
     if (flags.json) {
