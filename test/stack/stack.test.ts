@@ -141,6 +141,8 @@ describe('the services', () => {
       const put = await s3.send(new PutObjectCommand({ Bucket, Key: 'AWSLogs/111111111111/a.json.gz', Body: Readable.from(pieces), ContentLength: body.length }));
       await s3.send(new PutObjectCommand({ Bucket, Key: 'AWSLogs/111111111111/b.json.gz', Body: Buffer.from('b') }));
       await s3.send(new PutObjectCommand({ Bucket, Key: 'AWSLogs/222222222222/c.json.gz', Body: Buffer.from('c') }));
+      // Only nested keys under this account: S3 still reports its folder as a common prefix.
+      await s3.send(new PutObjectCommand({ Bucket, Key: 'AWSLogs/333333333333/CloudTrail/us-east-1/2026/01/02/d.json.gz', Body: Buffer.from('d') }));
       expect(put.ETag).toBe(`"${createHash('md5').update(body).digest('hex')}"`);
 
       const got = await s3.send(new GetObjectCommand({ Bucket, Key: 'AWSLogs/111111111111/a.json.gz' }));
@@ -149,7 +151,9 @@ describe('the services', () => {
       expect(got.ETag).toBe(put.ETag);
 
       const folders = await s3.send(new ListObjectsV2Command({ Bucket, Prefix: 'AWSLogs/', Delimiter: '/' }));
-      expect((folders.CommonPrefixes ?? []).map((p) => p.Prefix)).toEqual(['AWSLogs/111111111111/', 'AWSLogs/222222222222/']);
+      expect((folders.CommonPrefixes ?? []).map((p) => p.Prefix)).toEqual(['AWSLogs/111111111111/', 'AWSLogs/222222222222/', 'AWSLogs/333333333333/']);
+      const days = await s3.send(new ListObjectsV2Command({ Bucket, Prefix: 'AWSLogs/333333333333/CloudTrail/us-east-1/2026/01/', Delimiter: '/' }));
+      expect((days.CommonPrefixes ?? []).map((p) => p.Prefix)).toEqual(['AWSLogs/333333333333/CloudTrail/us-east-1/2026/01/02/']);
       const after = await s3.send(new ListObjectsV2Command({ Bucket, Prefix: 'AWSLogs/111111111111/', StartAfter: 'AWSLogs/111111111111/a.json.gz' }));
       expect((after.Contents ?? []).map((o) => [o.Key, o.Size])).toEqual([['AWSLogs/111111111111/b.json.gz', 1]]);
     } finally {
