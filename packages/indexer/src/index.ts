@@ -1,1 +1,9 @@
-export {};
+export * from './opensearch-error';
+export * from './event-template';
+export * from './dead-letter-index';
+export * from './retention';
+export * from './install-templates';
+export * from './bulk-outcome';
+export * from './backoff';
+export * from './bulk-writer';
+export * from './list-dead-letters';

@@ -1,11 +1,56 @@
 import type { Command } from 'commander';
+import { installTemplates, type SetupReport } from '@trailscope/indexer';
+import { createOpenSearchClient } from '@trailscope/runtime';
+import { configFrom } from '../context';
 import { TrailscopeError } from '@trailscope/model';
+
+function retentionDays(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n)) {
+    throw new TrailscopeError('USAGE', `--retention-days "${value}" must be a whole number of days (0 keeps everything)`, {
+      context: { flag: '--retention-days', value },
+    });
+  }
+  return n;
+}
+
+function describe(report: SetupReport): string[] {
+  const t = report.eventTemplate;
+  const lines = [
+    `index template ${t.name} (version ${t.version}) installed for ${t.indexPattern}, read alias ${t.alias}`,
+    `dead-letter index ${report.deadLetterIndex.name} ${report.deadLetterIndex.created ? 'created' : 'already present'}`,
+  ];
+  const r = report.retention;
+  if (r.mode === 'disabled') {
+    lines.push('retention disabled (TRAILSCOPE_RETENTION_DAYS=0): events are kept forever');
+  } else if (r.mode === 'ism') {
+    lines.push(`retention: ISM policy ${r.ismPolicy?.name ?? ''} ${r.ismPolicy?.result ?? ''}, deleting event indices ${r.retentionDays} days after creation`);
+  } else {
+    lines.push(`retention: ${r.retentionDays} days by event time; no ISM plugin, so expired indices are deleted by setup and by workers`);
+  }
+  if (r.mode === 'ism' && r.ismPolicy?.result === 'removed') lines.push('retention policy removed (TRAILSCOPE_RETENTION_DAYS=0)');
+  if (r.deletedIndices.length > 0) lines.push(`deleted ${r.deletedIndices.length} expired event indices: ${r.deletedIndices.join(', ')}`);
+  return lines;
+}
 
 export function registerSetupCommand(program: Command): void {
   program
     .command('setup')
-    .description('not yet available')
-    .action(() => {
-      throw new TrailscopeError('INTERNAL', 'setup is not implemented yet');
+    .description(
+      'Install the event index template (explicit mapping, settings, read alias), the dead-letter index and retention ' +
+        '(an ISM policy when the cluster has the plugin; expired event indices are deleted by event-time period either way). Idempotent.',
+    )
+    .option('--retention-days <n>', 'delete events older than N days (env TRAILSCOPE_RETENTION_DAYS; 0 keeps everything)', retentionDays)
+    .option('--json', 'print what was done as one JSON object')
+    .action(async (opts: { json?: boolean; retentionDays?: number }, cmd: Command) => {
+      const config = configFrom(cmd, { TRAILSCOPE_RETENTION_DAYS: opts.retentionDays });
+      const client = createOpenSearchClient(config);
+      try {
+        const report = await installTemplates(client, config);
+        if (opts.json) process.stdout.write(`${JSON.stringify(report)}\n`);
+        else process.stdout.write(`${describe(report).join('\n')}\n`);
+      } finally {
+        await client.close();
+      }
     });
 }

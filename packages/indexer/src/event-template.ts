@@ -1,0 +1,116 @@
+import type { Config } from '@trailscope/runtime';
+
+/**
+ * Bumped whenever the mapping or settings below change, so that workers refuse to write with a stale template
+ * (checkTemplates) until `trailscope setup` has installed the new one. Existing indices keep the mapping they were
+ * created with; the change applies from the next period's index.
+ */
+export const EVENT_TEMPLATE_VERSION = 1;
+
+/** Longest keyword value indexed; longer values stay in _source but are not searchable as a term. */
+export const KEYWORD_IGNORE_ABOVE = 1024;
+
+const keyword = { type: 'keyword', ignore_above: KEYWORD_IGNORE_ABOVE } as const;
+const bool = { type: 'boolean' } as const;
+const flat = { type: 'flat_object' } as const;
+
+/**
+ * The explicit mapping of EventDoc. `dynamic: false` everywhere: a field the parser adds before the template knows
+ * it stays in _source and unindexed instead of rejecting documents (strict) or growing the mapping (true).
+ * Free-form CloudTrail objects are flat_object: every leaf becomes a keyword under its dotted path, so the same key
+ * can hold a string in one event and an object, array or number in another without a mapping conflict, and their
+ * keys never add mapping fields. `raw` is a keyword that is neither indexed nor given doc values: kept in _source
+ * only, whatever its length (an object with enabled:false would also do, but `raw` is a string).
+ */
+export function eventMappings(): Record<string, unknown> {
+  return {
+    dynamic: false,
+    _meta: { managed_by: 'trailscope', version: EVENT_TEMPLATE_VERSION },
+    properties: {
+      id: { type: 'keyword' },
+      eventTime: { type: 'date', format: 'strict_date_optional_time||epoch_millis' },
+      eventVersion: keyword,
+      eventID: keyword,
+      eventSource: keyword,
+      eventName: keyword,
+      eventType: keyword,
+      eventCategory: keyword,
+      account: keyword,
+      region: keyword,
+      orgId: keyword,
+      readOnly: bool,
+      managementEvent: bool,
+      errorCode: keyword,
+      // Free text for search, plus the exact value for filters and aggregations.
+      errorMessage: { type: 'text', fields: { keyword } },
+      userIdentity: {
+        dynamic: false,
+        properties: {
+          type: keyword,
+          principalId: keyword,
+          arn: keyword,
+          accountId: keyword,
+          accessKeyId: keyword,
+          userName: keyword,
+          invokedBy: keyword,
+          mfaAuthenticated: bool,
+          sessionIssuer: {
+            dynamic: false,
+            properties: { type: keyword, principalId: keyword, arn: keyword, accountId: keyword, userName: keyword },
+          },
+        },
+      },
+      sourceIPAddress: keyword,
+      sourceIp: { type: 'ip' },
+      // Filtered by exact value and wildcard (the keyword), also searchable word by word (the text sub-field).
+      userAgent: { type: 'keyword', ignore_above: 4096, fields: { text: { type: 'text' } } },
+      requestID: keyword,
+      sharedEventID: keyword,
+      vpcEndpointId: keyword,
+      recipientAccountId: keyword,
+      tlsDetails: {
+        dynamic: false,
+        properties: { tlsVersion: keyword, cipherSuite: keyword, clientProvidedHostHeader: keyword },
+      },
+      resources: { dynamic: false, properties: { ARN: keyword, type: keyword, accountId: keyword } },
+      requestParameters: flat,
+      responseElements: flat,
+      additionalEventData: flat,
+      serviceEventDetails: flat,
+      insightDetails: flat,
+      raw: { type: 'keyword', index: false, doc_values: false },
+      ingest: {
+        dynamic: false,
+        properties: { bucket: keyword, key: keyword, etag: keyword, kind: keyword, ingestedAt: { type: 'date' } },
+      },
+    },
+  };
+}
+
+/** The refresh interval of event indices: seconds of search latency traded for much cheaper bulk indexing. */
+export const EVENT_REFRESH_INTERVAL = '5s';
+
+/**
+ * The composable index template of the event indices. Its priority grows with the namespace length so that a
+ * namespace whose name extends another's pattern (`a` and `a-events-x`) still wins for its own indices instead of
+ * colliding at equal priority, which OpenSearch refuses.
+ */
+export function eventTemplateBody(config: Pick<Config, 'names' | 'index' | 'namespace'>): Record<string, unknown> {
+  return {
+    index_patterns: [config.names.eventIndexPattern],
+    priority: 100 + config.namespace.length,
+    _meta: { managed_by: 'trailscope', version: EVENT_TEMPLATE_VERSION },
+    template: {
+      settings: {
+        index: {
+          number_of_shards: config.index.shards,
+          number_of_replicas: config.index.replicas,
+          refresh_interval: EVENT_REFRESH_INTERVAL,
+          codec: 'best_compression',
+        },
+      },
+      mappings: eventMappings(),
+      aliases: { [config.names.eventsAlias]: {} },
+    },
+  };
+}

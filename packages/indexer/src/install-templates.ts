@@ -1,0 +1,97 @@
+import { TrailscopeError } from '@trailscope/model';
+import type { Config, OpenSearchClient } from '@trailscope/runtime';
+import { deadLetterIndexBody } from './dead-letter-index';
+import { EVENT_TEMPLATE_VERSION, eventTemplateBody } from './event-template';
+import { errorFacts, toOpenSearchError } from './opensearch-error';
+import { applyRetention, hasIsmPlugin, installRetentionPolicy, type RetentionPolicyResult } from './retention';
+
+export interface SetupReport {
+  namespace: string;
+  eventTemplate: { name: string; version: number; indexPattern: string; alias: string };
+  deadLetterIndex: { name: string; created: boolean };
+  retention: {
+    retentionDays: number;
+    /** `ism` when the cluster has the ISM plugin, else `sweep` (applyRetention deletes by eventTime period). */
+    mode: 'ism' | 'sweep' | 'disabled';
+    ismPolicy?: { name: string; result: RetentionPolicyResult };
+    deletedIndices: string[];
+  };
+}
+
+/**
+ * Installs everything the event indices need, idempotently: the composable index template (mapping, settings, read
+ * alias), the dead-letter index, and retention (an ISM policy where the plugin exists; expired indices are deleted
+ * by eventTime period in any case).
+ */
+export async function installTemplates(client: OpenSearchClient, config: Config, now: Date = new Date()): Promise<SetupReport> {
+  const { names } = config;
+  try {
+    await client.transport.request({
+      method: 'PUT',
+      path: `/_index_template/${encodeURIComponent(names.eventTemplate)}`,
+      body: eventTemplateBody(config),
+    });
+  } catch (err) {
+    throw toOpenSearchError(err, `installing index template ${names.eventTemplate}`);
+  }
+
+  let created = false;
+  try {
+    await client.transport.request({ method: 'PUT', path: `/${encodeURIComponent(names.deadLetterIndex)}`, body: deadLetterIndexBody(config) });
+    created = true;
+  } catch (err) {
+    if (errorFacts(err).type !== 'resource_already_exists_exception') {
+      throw toOpenSearchError(err, `creating dead-letter index ${names.deadLetterIndex}`);
+    }
+  }
+
+  const ism = await hasIsmPlugin(client);
+  const retention: SetupReport['retention'] = {
+    retentionDays: config.index.retentionDays,
+    mode: config.index.retentionDays <= 0 ? 'disabled' : ism ? 'ism' : 'sweep',
+    deletedIndices: [],
+  };
+  if (ism) retention.ismPolicy = { name: names.retentionPolicy, result: await installRetentionPolicy(client, config) };
+  retention.deletedIndices = await applyRetention(client, config, now);
+
+  return {
+    namespace: config.namespace,
+    eventTemplate: { name: names.eventTemplate, version: EVENT_TEMPLATE_VERSION, indexPattern: names.eventIndexPattern, alias: names.eventsAlias },
+    deadLetterIndex: { name: names.deadLetterIndex, created },
+    retention,
+  };
+}
+
+/**
+ * Throws TEMPLATE_MISSING unless the current event template and the dead-letter index are installed (workers call
+ * this before their first job), OPENSEARCH_UNAVAILABLE (retryable) when the cluster does not answer.
+ */
+export async function checkTemplates(client: OpenSearchClient, config: Config): Promise<void> {
+  const { names } = config;
+  let version: unknown;
+  try {
+    const res = await client.transport.request({ method: 'GET', path: `/_index_template/${encodeURIComponent(names.eventTemplate)}` });
+    const templates = (res.body as { index_templates?: Array<{ index_template?: { _meta?: { version?: unknown } } }> }).index_templates;
+    version = templates?.[0]?.index_template?._meta?.version;
+  } catch (err) {
+    if (errorFacts(err).statusCode !== 404) throw toOpenSearchError(err, `reading index template ${names.eventTemplate}`);
+    throw new TrailscopeError('TEMPLATE_MISSING', `index template ${names.eventTemplate} is not installed: run \`trailscope setup\``, {
+      context: { template: names.eventTemplate },
+    });
+  }
+  if (typeof version !== 'number' || version < EVENT_TEMPLATE_VERSION) {
+    throw new TrailscopeError(
+      'TEMPLATE_MISSING',
+      `index template ${names.eventTemplate} is version ${String(version)}, this trailscope needs ${EVENT_TEMPLATE_VERSION}: run \`trailscope setup\``,
+      { context: { template: names.eventTemplate } },
+    );
+  }
+  try {
+    await client.transport.request({ method: 'HEAD', path: `/${encodeURIComponent(names.deadLetterIndex)}` });
+  } catch (err) {
+    if (errorFacts(err).statusCode !== 404) throw toOpenSearchError(err, `checking dead-letter index ${names.deadLetterIndex}`);
+    throw new TrailscopeError('TEMPLATE_MISSING', `dead-letter index ${names.deadLetterIndex} does not exist: run \`trailscope setup\``, {
+      context: { index: names.deadLetterIndex },
+    });
+  }
+}
