@@ -1,1 +1,4 @@
-export {};
+export * from './process-log-file';
+export * from './opensearch-gate';
+export * from './ensure-templates';
+export * from './start-worker';

@@ -1,11 +1,54 @@
 import type { Command } from 'commander';
-import { TrailscopeError } from '@trailscope/model';
+import { createLogger, createOpenSearchClient, createRedis, createS3Client, createShutdown } from '@trailscope/runtime';
+import { startWorker } from '@trailscope/worker';
+import { configFrom } from '../context';
+import { positiveInt } from '../ingest/flags';
 
 export function registerWorkerCommand(program: Command): void {
   program
     .command('worker')
-    .description('not yet available')
-    .action(() => {
-      throw new TrailscopeError('INTERNAL', 'worker is not implemented yet');
+    .description(
+      'Process queued log files until stopped: stream each from S3, parse it and bulk-index its events into OpenSearch. Survives S3, OpenSearch and Redis outages (retries with bounded backoff). Requires the index templates (`trailscope setup`).',
+    )
+    .option('--concurrency <n>', 'files processed in parallel (default TRAILSCOPE_WORKER_CONCURRENCY)', positiveInt('--concurrency'))
+    .action(async (opts: { concurrency?: number }, cmd: Command) => {
+      const config = configFrom(cmd);
+      const logger = createLogger({ level: config.logLevel, name: 'worker' });
+      const redis = createRedis(config);
+      const opensearch = createOpenSearchClient(config);
+      const s3 = createS3Client(config);
+      const totals = { files: 0, events: 0, duplicates: 0, deadLettered: 0, failed: 0 };
+      const worker = await startWorker(
+        { config, logger, s3, opensearch, redis },
+        {
+          concurrency: opts.concurrency,
+          onCompleted: (_job, r) => {
+            totals.files += 1;
+            totals.events += r.events;
+            totals.duplicates += r.duplicates;
+            totals.deadLettered += r.deadLettered;
+          },
+          onFailed: (_job, f) => {
+            if (f.final) totals.failed += 1;
+          },
+        },
+      );
+      const timer = setInterval(() => logger.info({ ...totals }, 'worker progress'), 60000);
+      timer.unref();
+      const stopped = new Promise<void>((resolve) => {
+        const shutdown = createShutdown(0);
+        shutdown.add(async () => {
+          redis.disconnect();
+          await opensearch.close();
+          resolve();
+        });
+        shutdown.add(async () => {
+          clearInterval(timer);
+          logger.info({ ...totals }, 'worker stopping');
+          await worker.close();
+        });
+        shutdown.listen();
+      });
+      await stopped;
     });
 }

@@ -1,0 +1,72 @@
+import type { S3Client } from '@aws-sdk/client-s3';
+import { createIngestConsumer, DoneTracker, type IngestJobData } from '@trailscope/queue';
+import type { ErrorCode } from '@trailscope/model';
+import { createRedis, type Config, type Logger, type OpenSearchClient, type Redis } from '@trailscope/runtime';
+import { processLogFile, type FileResult } from './process-log-file';
+import { OpenSearchGate } from './opensearch-gate';
+import { ensureTemplates } from './ensure-templates';
+
+export interface WorkerDeps {
+  config: Config;
+  logger: Logger;
+  s3: S3Client;
+  opensearch: OpenSearchClient;
+  /** For the done-tracker; BullMQ gets its own connections from `config.redis.url`. */
+  redis: Redis;
+}
+
+export interface WorkerOptions {
+  concurrency?: number;
+  lockDurationMs?: number;
+  /** Install the index templates when missing instead of refusing to start. */
+  installTemplates?: boolean;
+  onCompleted?: (job: IngestJobData, result: FileResult) => void;
+  onFailed?: (job: IngestJobData | undefined, failure: { code: ErrorCode; message: string; attemptsMade: number; final: boolean }) => void;
+}
+
+export interface RunningWorker {
+  /** Stops taking jobs and waits for the running ones (a killed worker's jobs are taken over after the lock expires). */
+  close(): Promise<void>;
+}
+
+/** Starts consuming ingest jobs: the composition root of a worker, used by `trailscope worker` and `backfill --wait`. */
+export async function startWorker(deps: WorkerDeps, options: WorkerOptions = {}): Promise<RunningWorker> {
+  const { config, logger } = deps;
+  const abort = new AbortController();
+  await ensureTemplates(deps.opensearch, config, logger, { install: options.installTemplates, signal: abort.signal });
+  const done = new DoneTracker(deps.redis, config.names.redisPrefix);
+  const gate = new OpenSearchGate(deps.opensearch, logger, 2000, abort.signal);
+  // Its own connection (BullMQ derives its blocking one from it), created with maxRetriesPerRequest null so that
+  // commands wait through a Redis restart instead of failing.
+  const connection = createRedis(config);
+  const consumer = createIngestConsumer<FileResult>({
+    config,
+    connection,
+    concurrency: options.concurrency ?? config.ingest.workerConcurrency,
+    lockDurationMs: options.lockDurationMs ?? config.ingest.jobLockMs,
+    logger,
+    processor: async (job) => {
+      if (await done.isDone(job)) return { events: 0, duplicates: 0, deadLettered: 0, retried: 0, bytes: 0, alreadyIndexed: true };
+      await gate.pass();
+      let result: FileResult;
+      try {
+        result = await processLogFile({ s3: deps.s3, opensearch: deps.opensearch, config, logger }, job);
+      } catch (err) {
+        gate.observe(err);
+        throw err;
+      }
+      await done.markDone(job);
+      return result;
+    },
+    onCompleted: (job, result) => options.onCompleted?.(job, result),
+    onFailed: options.onFailed,
+  });
+  logger.info({ queue: config.names.ingestQueue, concurrency: options.concurrency ?? config.ingest.workerConcurrency }, 'worker started');
+  return {
+    async close() {
+      abort.abort();
+      await consumer.close();
+      connection.disconnect();
+    },
+  };
+}
