@@ -235,9 +235,26 @@ export function createBulkWriter(options: BulkWriterOptions): BulkWriter {
     if (buffer.length >= bulkFlushDocs || bufferBytes >= bulkFlushBytes) await dispatch();
   }
 
+  // indexNameFor parses a Date per call; documents of one file share a few UTC days, so cache by the date part of
+  // canonical `YYYY-MM-DDT...Z` times (the parser's output) and fall back to indexNameFor for any other spelling.
+  const indexByDay = new Map<string, string>();
+  function indexOf(eventTime: string): string {
+    if (eventTime.length < 20 || eventTime.charCodeAt(10) !== 0x54 || !eventTime.endsWith('Z')) {
+      return indexNameFor(eventTime, config.namespace, config.index.period);
+    }
+    const day = eventTime.slice(0, 10);
+    let index = indexByDay.get(day);
+    if (index === undefined) {
+      index = indexNameFor(eventTime, config.namespace, config.index.period);
+      if (indexByDay.size > 1000) indexByDay.clear();
+      indexByDay.set(day, index);
+    }
+    return index;
+  }
+
   return {
     async add(id: string, doc: EventDoc): Promise<void> {
-      const index = indexNameFor(doc.eventTime, config.namespace, config.index.period);
+      const index = indexOf(doc.eventTime);
       const line = `{"create":{"_index":"${index}","_id":${JSON.stringify(id)}}}\n${JSON.stringify(doc)}\n`;
       await enqueue({ line, bytes: Buffer.byteLength(line, 'utf8'), target: 'event', raw: doc.raw, ingest: doc.ingest });
     },

@@ -117,6 +117,8 @@ describe('normalize', () => {
     const r = at('2026-03-01T10:00:00+02:00');
     expect(r.ok && r.doc.eventTime).toBe('2026-03-01T08:00:00.000Z');
     expect(at('2026-03-01T10:00:00.123Z').ok && (at('2026-03-01T10:00:00.123Z') as { doc: { eventTime: string } }).doc.eventTime).toBe('2026-03-01T10:00:00.123Z');
+    const rolled = at('2026-03-01T24:00:00Z');
+    expect(rolled.ok && rolled.doc.eventTime).toBe('2026-03-02T00:00:00.000Z');
     expect(at('not a date')).toEqual({ ok: false, reason: 'record eventTime "not a date" is not a date' });
     expect(at(1700000000)).toEqual({ ok: false, reason: 'record eventTime 1700000000 is not a date' });
     expect(at(undefined)).toEqual({ ok: false, reason: 'record has no eventTime' });

@@ -41,11 +41,13 @@ function eventTimeOf(v: unknown): string | undefined {
   if (typeof v !== 'string') return undefined;
   const ms = Date.parse(v);
   if (Number.isNaN(ms)) return undefined;
-  if (ISO_SECONDS.test(v)) return v;
   const d = new Date(ms);
   const y = d.getUTCFullYear();
   if (y < 1970 || y > 9999) return undefined;
-  return d.toISOString();
+  const iso = d.toISOString();
+  // Kept as written only when it names the same second (Date also reads "T24:00:00Z" or "02-30" by rolling over).
+  if (ISO_SECONDS.test(v) && v.startsWith(iso.slice(0, 19))) return v;
+  return iso;
 }
 
 function truncateLeaves(v: unknown): unknown {
