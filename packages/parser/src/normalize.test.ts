@@ -149,6 +149,13 @@ describe('normalize', () => {
     expect(record.requestParameters.policy).toHaveLength(MAX_FREE_FORM_LEAF_CHARS + 500);
   });
 
+  it('does not split a surrogate pair when truncating', () => {
+    const v = `${'a'.repeat(MAX_FREE_FORM_LEAF_CHARS - 1)}😀tail`;
+    const record = { eventTime: '2026-03-01T10:00:00Z', eventSource: 's', eventName: 'n', requestParameters: { v } };
+    const rp = normalize(record, JSON.stringify(record), SOURCE, AT).requestParameters as { v: string };
+    expect(rp.v).toBe('a'.repeat(MAX_FREE_FORM_LEAF_CHARS - 1));
+  });
+
   it('wraps free-form arrays and scalars so flat_object accepts them', () => {
     const doc = normalize({ eventTime: '2026-03-01T10:00:00Z', eventSource: 's', eventName: 'n', requestParameters: [1, 2], serviceEventDetails: 5 }, '{}', SOURCE, AT);
     expect(doc.requestParameters).toEqual({ _value: [1, 2] });

@@ -50,8 +50,15 @@ function eventTimeOf(v: unknown): string | undefined {
   return iso;
 }
 
+function truncate(v: string): string {
+  if (v.length <= MAX_FREE_FORM_LEAF_CHARS) return v;
+  // Never split a surrogate pair: a lone half is not valid UTF-16 text.
+  const last = v.charCodeAt(MAX_FREE_FORM_LEAF_CHARS - 1);
+  return v.slice(0, last >= 0xd800 && last <= 0xdbff ? MAX_FREE_FORM_LEAF_CHARS - 1 : MAX_FREE_FORM_LEAF_CHARS);
+}
+
 function truncateLeaves(v: unknown): unknown {
-  if (typeof v === 'string') return v.length > MAX_FREE_FORM_LEAF_CHARS ? v.slice(0, MAX_FREE_FORM_LEAF_CHARS) : v;
+  if (typeof v === 'string') return truncate(v);
   if (Array.isArray(v)) return v.map(truncateLeaves);
   if (isObject(v)) {
     const out: Obj = {};
