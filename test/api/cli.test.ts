@@ -149,6 +149,7 @@ describe('trailscope search, get, keys and serve', () => {
       expect(listed.code).toBe(0);
       expect(listed.stdout).not.toContain(key.secret);
       expect(lines(listed.stdout).map((l) => JSON.parse(l) as { id: string })).toEqual([expect.objectContaining({ id: key.id, accounts: [ACCOUNT_A] })]);
+      expect((await runCli(['keys', 'list'], { env: env() })).stdout).toMatch(new RegExp(`^${key.id}\\s+active\\s+accounts=${ACCOUNT_A}`));
 
       server = spawn(process.execPath, [CLI_BIN, 'serve', '--port', '0'], {
         cwd: REPO_ROOT,
@@ -166,6 +167,15 @@ describe('trailscope search, get, keys and serve', () => {
       const body = (await res.json()) as { total: number };
       expect(body.total).toBe(store.want((e) => e.record.recipientAccountId === ACCOUNT_A).length);
 
+      const adminRun = await runCli(['keys', 'create', '--name', 'ops', '--json'], { env: env({ TRAILSCOPE_SERVER_KEY: SERVER_KEY }) });
+      const admin = JSON.parse(adminRun.stdout) as { id: string; secret: string };
+      const stats = await fetch(`${url}/v1/stats`, { headers: { authorization: `Bearer ${admin.id}.${admin.secret}` } });
+      expect(stats.status).toBe(200);
+      expect(await stats.json()).toEqual(
+        expect.objectContaining({ events: expect.objectContaining({ total: store.events.length }), queue: { waiting: 0, active: 0, delayed: 0, failed: 0, depth: 0 }, failedFiles: 0 }),
+      );
+      expect((await fetch(`${url}/v1/stats`, { headers: { authorization: `Bearer ${key.id}.${key.secret}` } })).status).toBe(403);
+
       const ct = new CloudTrailClient({ endpoint: url, region: 'eu-west-1', credentials: { accessKeyId: key.id, secretAccessKey: key.secret }, maxAttempts: 1 });
       const lookup = await ct.send(new LookupEventsCommand({ MaxResults: 3 }));
       expect(lookup.Events).toHaveLength(3);
@@ -180,6 +190,7 @@ describe('trailscope search, get, keys and serve', () => {
       server.kill('SIGTERM');
       expect(await exited).toBe(0);
       expect(out + err).not.toContain(key.secret);
+      expect(out + err).not.toContain(admin.secret);
     });
   });
 });
