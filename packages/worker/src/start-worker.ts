@@ -45,8 +45,14 @@ export async function startWorker(deps: WorkerDeps, options: WorkerOptions = {})
     concurrency: options.concurrency ?? config.ingest.workerConcurrency,
     lockDurationMs: options.lockDurationMs ?? config.ingest.jobLockMs,
     logger,
+    // Results are reported from the processor itself, not from BullMQ's completed event: after a Redis restart the
+    // job record may be gone and its completion unrecordable, yet its documents were written and must be counted.
     processor: async (job) => {
-      if (await done.isDone(job)) return { events: 0, duplicates: 0, deadLettered: 0, retried: 0, bytes: 0, alreadyIndexed: true };
+      if (await done.isDone(job)) {
+        const skipped: FileResult = { events: 0, duplicates: 0, deadLettered: 0, retried: 0, bytes: 0, alreadyIndexed: true };
+        options.onCompleted?.(job, skipped);
+        return skipped;
+      }
       await gate.pass();
       let result: FileResult;
       try {
@@ -56,9 +62,9 @@ export async function startWorker(deps: WorkerDeps, options: WorkerOptions = {})
         throw err;
       }
       await done.markDone(job);
+      options.onCompleted?.(job, result);
       return result;
     },
-    onCompleted: (job, result) => options.onCompleted?.(job, result),
     onFailed: options.onFailed,
   });
   logger.info({ queue: config.names.ingestQueue, concurrency: options.concurrency ?? config.ingest.workerConcurrency }, 'worker started');

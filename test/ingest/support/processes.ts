@@ -23,6 +23,21 @@ export function startCli(args: string[], env: Record<string, string>): CliProces
   return { child, exited, output: () => ({ stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') }) };
 }
 
+/** The exit code, or -1 (after a SIGKILL) when the process is still running after `timeoutMs`. */
+export async function exitWithin(proc: CliProcess, timeoutMs: number): Promise<number> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<number>((resolve) => {
+    timer = setTimeout(() => resolve(-1), timeoutMs);
+  });
+  try {
+    const code = await Promise.race([proc.exited, timedOut]);
+    if (code === -1) proc.child.kill('SIGKILL');
+    return code;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = net.createServer();
