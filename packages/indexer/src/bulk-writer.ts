@@ -203,6 +203,8 @@ export function createBulkWriter(options: BulkWriterOptions): BulkWriter {
       }
       totals.retried += retry.length;
       await sleep(backoffDelayMs(attempt, baseMs, capMs));
+      // Another batch already failed the writer: stop retrying for nobody.
+      if (failure !== undefined) throw failure;
       pending = retry;
     }
   }
@@ -265,7 +267,8 @@ export function createBulkWriter(options: BulkWriterOptions): BulkWriter {
       for (;;) {
         if (failure !== undefined) throw failure;
         if (buffer.length > 0) await dispatch();
-        else if (outstanding.size > 0) await Promise.allSettled([...outstanding]);
+        // Any batch settling re-checks for a failure, so one that failed is reported without waiting out the others.
+        else if (outstanding.size > 0) await Promise.race(outstanding);
         else break;
       }
       if (failure !== undefined) throw failure;
