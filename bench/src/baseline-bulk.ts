@@ -4,7 +4,7 @@ import type { Config, OpenSearchClient } from '@trailscope/runtime';
 import { DOCS_NAMESPACE } from './main-dataset';
 
 /** Bulk helper settings of the baseline: the helper's own defaults, what a direct indexer would start from. */
-export const BASELINE_BULK = { flushBytes: 5_000_000, concurrency: 5 } as const;
+export const BASELINE_BULK: { flushBytes: number; concurrency: number } = { flushBytes: 5_000_000, concurrency: 5 };
 
 export interface BaselineBulkResult {
   seconds: number;

@@ -8,7 +8,6 @@ import {
   PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { Config } from '@trailscope/runtime';
 
 const MANIFEST_KEY = 'bench-manifest.json';
@@ -22,7 +21,7 @@ export function createBenchS3(config: Config, maxSockets = 64): S3Client {
     forcePathStyle,
     credentials: accessKeyId && secretAccessKey ? { accessKeyId, secretAccessKey } : undefined,
     maxAttempts: 5,
-    requestHandler: new NodeHttpHandler({ httpAgent: new http.Agent({ keepAlive: true, maxSockets }) }),
+    requestHandler: { httpAgent: new http.Agent({ keepAlive: true, maxSockets }) },
   });
 }
 

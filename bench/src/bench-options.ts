@@ -10,7 +10,7 @@ export type BenchMode = 'quick' | 'full';
 export interface BenchSizes {
   /** Events parsed in process by the parse scenario (files of `eventsPerFile`). */
   parseEvents: number;
-  /** Timed rounds of the parse scenario; the best round of each side counts (least disturbed by neighbours). */
+  /** Timed rounds of the parse scenario, each a baseline pass and our pass back to back. */
   parseRounds: number;
   /** Events of the bucket ingested end to end, then queried and measured for storage. */
   ingestEvents: number;
@@ -19,6 +19,8 @@ export interface BenchSizes {
   discoveryFiles: number;
   /** Uncompressed sizes of the single log files the memory scenario ingests, smallest first. */
   memoryFileBytes: number[];
+  /** V8 old-space cap (MiB) of an extra worker run on the largest file, showing how much of the RSS is heap headroom; 0 = no such run. */
+  memoryHeapCapMiB: number;
   /** Timed repetitions of each query after warm-up. */
   queryRepetitions: number;
   /** Pages fetched through a cursor before the deep-page timings start. */
@@ -28,11 +30,12 @@ export interface BenchSizes {
 export const SIZES: Record<BenchMode, BenchSizes> = {
   quick: {
     parseEvents: 100_000,
-    parseRounds: 2,
+    parseRounds: 5,
     ingestEvents: 100_000,
     eventsPerFile: 500,
     discoveryFiles: 10_000,
-    memoryFileBytes: [100 * 1024 * 1024, 200 * 1024 * 1024],
+    memoryFileBytes: [64 * 1024 * 1024, 128 * 1024 * 1024],
+    memoryHeapCapMiB: 0,
     queryRepetitions: 40,
     deepPageSkipPages: 40,
   },
@@ -43,6 +46,7 @@ export const SIZES: Record<BenchMode, BenchSizes> = {
     eventsPerFile: 500,
     discoveryFiles: 100_000,
     memoryFileBytes: [200 * 1024 * 1024, 400 * 1024 * 1024],
+    memoryHeapCapMiB: 192,
     queryRepetitions: 100,
     deepPageSkipPages: 200,
   },

@@ -32,7 +32,7 @@ export interface RunningNode {
 
 /** Starts `node <args>` with its peak RSS sampled from /proc. */
 export function startNode(options: NodeProcessOptions): RunningNode {
-  const execArgv = options.profileDir ? ['--cpu-prof', '--cpu-prof-dir', options.profileDir, '--cpu-prof-name', `${options.label}-\${pid}.cpuprofile`] : [];
+  const execArgv = options.profileDir ? ['--cpu-prof', '--cpu-prof-dir', options.profileDir, '--cpu-prof-name', `${options.label}.cpuprofile`] : [];
   const child = spawn(process.execPath, [...execArgv, ...options.args], { env: options.env, stdio: ['ignore', 'pipe', 'pipe'] });
   if (child.pid === undefined) throw new Error(`${options.label}: could not start node ${options.args.join(' ')}`);
   const pid = child.pid;

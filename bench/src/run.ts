@@ -86,7 +86,6 @@ async function main(options: BenchOptions): Promise<number> {
   const selected = SCENARIOS.filter((s) => options.scenarios.includes(s.id));
   const results: ScenarioResult[] = [];
   const write = () => {
-    if (!options.outputs) return;
     const finishedAt = new Date();
     const ordered = [...results].sort((a, b) => SCENARIO_IDS.indexOf(a.id) - SCENARIO_IDS.indexOf(b.id));
     const doc: BenchResults = {
@@ -107,6 +106,11 @@ async function main(options: BenchOptions): Promise<number> {
       sizes: options.sizes,
       scenarios: ordered,
     };
+    if (!options.outputs) {
+      // a partial run (--only, --no-write) never replaces the published figures
+      writeFileSync(path.join(DATA_DIR, 'partial-results.json'), `${JSON.stringify(doc, null, 2)}\n`);
+      return;
+    }
     writeFileSync(path.join(BENCH_DIR, 'results.json'), `${JSON.stringify(doc, null, 2)}\n`);
     const changes = readFileSync(path.join(BENCH_DIR, 'performance-changes.md'), 'utf8');
     writeFileSync(path.join(REPO_ROOT, 'BENCHMARKS.md'), renderMarkdown(doc, changes));
@@ -128,7 +132,7 @@ async function main(options: BenchOptions): Promise<number> {
     if (stack) await stack.stop();
   }
   write();
-  if (options.outputs) log('wrote BENCHMARKS.md and bench/results.json');
+  log(options.outputs ? 'wrote BENCHMARKS.md and bench/results.json' : 'partial run: figures in bench/.data/partial-results.json');
   const failed = results.filter((r) => r.status === 'failed');
   if (failed.length) log(`failed scenarios: ${failed.map((f) => f.id).join(', ')}`);
   return failed.length ? 1 : 0;

@@ -18,6 +18,11 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const s3 = createS3Client(config);
   const concurrency = values.concurrency ? Number(values.concurrency) : config.ingest.listConcurrency;
+  // heap in use, sampled: the retained memory a listing strategy needs, apart from how lazily the GC returns it
+  let peakHeapUsedBytes = 0;
+  const heapTimer = setInterval(() => {
+    peakHeapUsedBytes = Math.max(peakHeapUsedBytes, process.memoryUsage().heapUsed);
+  }, 20);
   const t0 = performance.now();
   let files = 0;
   let requests = 0;
@@ -41,7 +46,8 @@ async function main(): Promise<void> {
     }
   }
   const seconds = (performance.now() - t0) / 1000;
-  process.stdout.write(`${JSON.stringify({ mode, files, partitions, listRequests: requests, seconds, concurrency })}\n`);
+  clearInterval(heapTimer);
+  process.stdout.write(`${JSON.stringify({ mode, files, partitions, listRequests: requests, seconds, concurrency, peakHeapUsedBytes })}\n`);
 }
 
 main().catch((err: unknown) => {

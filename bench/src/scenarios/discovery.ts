@@ -37,6 +37,7 @@ interface Listing {
   listRequests: number;
   seconds: number;
   concurrency: number;
+  peakHeapUsedBytes: number;
   peakRssBytes: number;
 }
 
@@ -81,7 +82,7 @@ export const discoveryScenario: Scenario = {
       `A bucket of ${fmtInt(files)} log-file keys in the CloudTrail layout (plain and organization-trail accounts) on the stack's S3 server; the bodies are tiny, listing never reads them.`,
       `Ours: the ingest planner (packages/poller \`planPartitions\`: Delimiter listings find accounts, regions and delivery days), then every day partition listed with \`listPartition\` (packages/s3), ${config.ingest.listConcurrency} in parallel (TRAILSCOPE_LIST_CONCURRENCY), as \`backfill\` and \`poll\` list.`,
       'Baseline: one sequential ListObjectsV2 over the whole bucket, 1,000 keys per page, each key classified with `parseLogKey`.',
-      `Each strategy runs in its own Node.js process (peak RSS = the kernel's VmHWM); two rounds, the faster of each counts. Memory flatness: the planner also lists only the first ${DAYS.indexOf(halfTo) + 1} of ${DAYS.length} days (about half the files), and its peak RSS must not grow more than ${FLAT_GROWTH * 100}% when the files double.`,
+      `Each strategy runs in its own Node.js process (peak RSS = the kernel's VmHWM); two rounds, the faster of each counts. Memory flatness: the planner also lists only the first ${DAYS.indexOf(halfTo) + 1} of ${DAYS.length} days (about half the files), and its peak RSS must not grow more than ${FLAT_GROWTH * 100}% when the files double. Heap used (sampled every 20 ms) is shown beside RSS: RSS also reflects how lazily V8 returns memory.`,
     );
     const env = stack.envFor(ns);
     const list = async (mode: 'planner' | 'sequential', to?: string): Promise<Listing> => {
@@ -104,6 +105,7 @@ export const discoveryScenario: Scenario = {
     for (const l of [seq, ours]) {
       if (l.files !== files) throw new Error(`${l.mode} listing found ${l.files} log files, expected ${files}`);
     }
+    const maxHeap = (xs: Listing[]) => Math.max(...xs.map((x) => x.peakHeapUsedBytes));
     const ourRss = maxRss(rounds.planner ?? []);
     const halfRss = maxRss(rounds.plannerHalf ?? []);
     const seqRss = maxRss(rounds.sequential ?? []);
@@ -130,8 +132,12 @@ export const discoveryScenario: Scenario = {
       {
         scenario: 'discovery',
         name: 'discovery peak RSS',
-        ours: { value: ourRss, unit: 'B', text: `${fmtMiB(ourRss)} (${fmtMiB(halfRss)} for ${fmtInt(half.files)} files: ${growth >= 0 ? '+' : ''}${fmtNum(growth * 100)}%)` },
-        baseline: { value: seqRss, unit: 'B', text: fmtMiB(seqRss), what: 'one sequential ListObjectsV2' },
+        ours: {
+          value: ourRss,
+          unit: 'B',
+          text: `${fmtMiB(ourRss)} (${fmtMiB(halfRss)} for ${fmtInt(half.files)} files: ${growth >= 0 ? '+' : ''}${fmtNum(growth * 100)}%); heap used ${fmtMiB(maxHeap(rounds.planner ?? []))} (${fmtMiB(maxHeap(rounds.plannerHalf ?? []))})`,
+        },
+        baseline: { value: seqRss, unit: 'B', text: `${fmtMiB(seqRss)}; heap used ${fmtMiB(maxHeap(rounds.sequential ?? []))}`, what: 'one sequential ListObjectsV2' },
         ratio: ourRss / seqRss,
         ratioMeaning: 'ours ÷ baseline peak RSS',
         goal: `flat: ≤ +${FLAT_GROWTH * 100}% when the files double`,

@@ -4,6 +4,7 @@ import { parseLogFile } from '@trailscope/parser';
 import type { Scenario } from '../bench-context';
 import { withCpuProfile } from '../cpu-profile';
 import { fmtInt, fmtNum, round } from '../format';
+import { median } from '../percentile';
 import { datasetFiles, datasetOf, datasetTotals, type DatasetFile } from '../trail-dataset';
 
 const PER_CORE_GOAL = 40_000;
@@ -75,7 +76,7 @@ export const parseScenario: Scenario = {
       `Generated CloudTrail log files (packages/fixtures, ${fmtInt(eventsPerFile)} events per file) held in memory as gzip bytes; no network, no disk.`,
       'Ours: `parseLogFile` (packages/parser) over each file as a stream, consuming every EventDoc, exactly as the worker drives it: gunzip, record splitting, per-record JSON.parse, normalization, raw text kept, document id.',
       'Baseline: `zlib.gunzipSync` + one `JSON.parse` of the whole file, counting `Records`: what any code must do at least to read the records.',
-      `Rounds alternate baseline and ours after one warm-up pass each; the best round of each side counts. Per-core figure: events per CPU-second of the process (user + system time of all its threads, zlib included).`,
+      `Rounds alternate baseline and ours after one warm-up pass each; the figures shown are each side's best round, the ratio is the median of the per-round ratios (each pair ran back to back under the same load from other processes). Per-core figure: events per CPU-second of the process (user + system time of all its threads, zlib included).`,
     );
 
     // warm-up: lets V8 optimize both paths before timing
@@ -94,6 +95,10 @@ export const parseScenario: Scenario = {
     }
     const ours = best(ourRounds);
     const base = best(baseRounds);
+    // each round's pair ran back to back under the same neighbours' load: the median of pair ratios is the figure
+    // least moved by a noisy shared machine
+    const pairRatios = ourRounds.map((o, i) => o.events / o.wallSeconds / ((baseRounds[i] as Round).events / (baseRounds[i] as Round).wallSeconds));
+    const ratio = median(pairRatios);
     if (ours.events !== events || base.events !== events) {
       throw new Error(`event counts differ: data ${events}, ours ${ours.events}, baseline ${base.events}`);
     }
@@ -106,7 +111,9 @@ export const parseScenario: Scenario = {
     out.figures = {
       ours: { eventsPerSecond: round(ourRate), uncompressedMBPerSecond: round(ourMBps), eventsPerCpuSecond: round(ourPerCore), rounds: ourRounds },
       baseline: { eventsPerSecond: round(baseRate), uncompressedMBPerSecond: round(baseMBps), eventsPerCpuSecond: round(basePerCore), rounds: baseRounds },
-      ratio: round(ourRate / baseRate),
+      ratio: round(ratio),
+      pairRatios: pairRatios.map((r) => round(r)),
+      ratioOfBestRounds: round(ourRate / baseRate),
     };
     out.rows.push(
       {
@@ -114,10 +121,10 @@ export const parseScenario: Scenario = {
         name: 'parse throughput',
         ours: { value: ourRate, unit: 'events/s', text: `${fmtInt(ourRate)} events/s, ${fmtNum(ourMBps)} MB/s` },
         baseline: { value: baseRate, unit: 'events/s', text: `${fmtInt(baseRate)} events/s, ${fmtNum(baseMBps)} MB/s`, what: 'gunzip + one JSON.parse' },
-        ratio: ourRate / baseRate,
-        ratioMeaning: 'ours ÷ baseline events/s',
+        ratio,
+        ratioMeaning: 'ours ÷ baseline events/s, median of back-to-back rounds',
         goal: `ratio ≥ ${RATIO_GOAL}`,
-        met: ourRate / baseRate >= RATIO_GOAL,
+        met: ratio >= RATIO_GOAL,
       },
       {
         scenario: 'parse',

@@ -1,4 +1,4 @@
-import { aggregate, parseAggregationRequest, parseSearchRequest, search, UNRESTRICTED } from '@trailscope/query';
+import { aggregate, closePit, decodeCursor, parseAggregationRequest, parseSearchRequest, requestHash, search, UNRESTRICTED, type SearchRequest } from '@trailscope/query';
 import { createOpenSearchClient } from '@trailscope/runtime';
 import type { Scenario } from '../bench-context';
 import { fmtInt, fmtNum, round } from '../format';
@@ -11,8 +11,11 @@ const WARMUP = 5;
 interface QueryCase {
   name: string;
   what: string;
-  /** The i-th variant: varied across repetitions so no answer is served from a cache the previous one filled. */
-  run(i: number): Promise<number>;
+  /**
+   * The i-th variant: varied across repetitions so no answer is served from a cache the previous one filled.
+   * Resolves with the number of results and, apart from the timing, what to release afterwards.
+   */
+  run(i: number): Promise<{ n: number; release?: () => Promise<void> }>;
 }
 
 export const queryScenario: Scenario = {
@@ -30,7 +33,17 @@ export const queryScenario: Scenario = {
     const users = ['alice', 'bob', 'carol', 'ci-deployer', 'security-audit'];
     const cidrs = ['10.0.0.0/8', '198.0.0.0/8', '203.0.0.0/9', '192.0.0.0/10'];
     const pick = <T>(xs: readonly T[], i: number) => xs[i % xs.length] as T;
-    const page = async (req: unknown) => (await search(client, names, parseSearchRequest(req), UNRESTRICTED)).events.length;
+    // A search that has more pages holds a point in time open for the cursor; a caller that never pages on leaves it
+    // to expire. Released here outside the timing, or a few hundred timed searches would hit the node's PIT limit.
+    const releaseCursor = (req: SearchRequest, cursor: string | undefined) => async () => {
+      const pit = cursor ? decodeCursor(cursor, requestHash(req, req.sort)).p : undefined;
+      if (pit) await closePit(client, pit);
+    };
+    const page = async (input: unknown) => {
+      const req = parseSearchRequest(input);
+      const res = await search(client, names, req, UNRESTRICTED);
+      return { n: res.events.length, release: releaseCursor(req, res.cursor) };
+    };
 
     const cases: QueryCase[] = [
       {
@@ -66,20 +79,22 @@ export const queryScenario: Scenario = {
             aggs: { accounts: { type: 'terms', field: 'account', size: 10, aggs: { principals: { type: 'terms', field: 'userIdentity.arn', size: 10 } } } },
           });
           const res = await aggregate(client, names, req, UNRESTRICTED);
-          return res.total;
+          return { n: res.total };
         },
       },
     ];
 
     const timings: Record<string, number[]> = {};
-    const time = async (fn: () => Promise<number>) => {
+    const time = async (fn: () => Promise<{ n: number; release?: () => Promise<void> }>) => {
       const t0 = performance.now();
-      const n = await fn();
-      return { ms: performance.now() - t0, n };
+      const r = await fn();
+      const ms = performance.now() - t0;
+      await r.release?.();
+      return { ms, n: r.n };
     };
     try {
       for (const c of cases) {
-        for (let i = 0; i < WARMUP; i += 1) await c.run(1000 + i);
+        for (let i = 0; i < WARMUP; i += 1) await time(() => c.run(1000 + i));
         const samples: number[] = [];
         let results = 0;
         for (let i = 0; i < reps; i += 1) {
@@ -108,7 +123,8 @@ export const queryScenario: Scenario = {
         cursor = res.cursor;
       }
       timings['deep page'] = deep;
-      cases.push({ name: 'deep page', what: `next page of 100 through a cursor after ${fmtInt(skip * pageSize)} events (point in time + search_after)`, run: async () => 0 });
+      if (cursor) await releaseCursor(parseSearchRequest({ pageSize }), cursor)();
+      cases.push({ name: 'deep page', what: `next page of 100 through a cursor after ${fmtInt(skip * pageSize)} events (point in time + search_after)`, run: async () => ({ n: 0 }) });
     } finally {
       await client.close();
     }
