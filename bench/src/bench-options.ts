@@ -14,6 +14,8 @@ export interface BenchSizes {
   parseRounds: number;
   /** Events of the bucket ingested end to end, then queried and measured for storage. */
   ingestEvents: number;
+  /** Back-to-back rounds of our ingest and the bulk baseline; the ratio is the median of the rounds' ratios. */
+  ingestRounds: number;
   eventsPerFile: number;
   /** Log files listed by the discovery scenario. */
   discoveryFiles: number;
@@ -32,6 +34,7 @@ export const SIZES: Record<BenchMode, BenchSizes> = {
     parseEvents: 100_000,
     parseRounds: 5,
     ingestEvents: 100_000,
+    ingestRounds: 2,
     eventsPerFile: 500,
     discoveryFiles: 10_000,
     memoryFileBytes: [64 * 1024 * 1024, 128 * 1024 * 1024],
@@ -43,6 +46,7 @@ export const SIZES: Record<BenchMode, BenchSizes> = {
     parseEvents: 1_000_000,
     parseRounds: 3,
     ingestEvents: 1_000_000,
+    ingestRounds: 1,
     eventsPerFile: 500,
     discoveryFiles: 100_000,
     memoryFileBytes: [200 * 1024 * 1024, 400 * 1024 * 1024],

@@ -33,7 +33,7 @@ export const scalingScenario: Scenario = {
     const r2 = events / two.seconds;
     out.data = { events, 'log files': ingested.dataset.files, 'CPUs (shared with OpenSearch, Redis, S3)': ctx.machine.cpuCount };
     out.method.push(
-      'The main data set ingested end to end as in the ingest scenario, once with one `trailscope worker` process (the ingest scenario\'s run) and once with two, each into an empty namespace on the same node.',
+      'The main data set ingested end to end as in the ingest scenario, once with one `trailscope worker` process (the ingest scenario\'s fastest round) and once with two, each into an empty namespace on the same node.',
       `Every process (workers, OpenSearch, Redis, the S3 server, the bench) shares the machine's ${ctx.machine.cpuCount} CPUs, so a second worker can only help as far as CPU is left over.`,
     );
     out.figures = {
