@@ -92,4 +92,18 @@ describe('backfill of a real-world trail bucket (accounts, organization, insight
     );
     expect(await countEvents(scope.opensearch, scope.config)).toBe(scenario.distinct.size);
   });
+
+  it('re-queues failed files with failed --retry; broken files fail again, still without duplicates', async () => {
+    const retry = await runCli(['failed', '--retry', '--json'], { env: env() });
+    expect(retry.code).toBe(0);
+    expect(JSON.parse(retry.stdout)).toEqual({ retried: scenario.broken.length });
+    const run = await runCli(['backfill', '--bucket', scope.bucket, '--wait', '--json'], { env: env() });
+    expect(run.code).toBe(1);
+    // the retried jobs were processed again by this run's workers and failed with their own codes again
+    const failedByCode = Object.fromEntries(scenario.broken.map((b) => [b.code, 1]));
+    expect(lastJsonLine(run.stdout)).toEqual(expect.objectContaining({ filesFailed: scenario.broken.length, failedByCode, eventsIndexed: 0 }));
+    const failed = await runCli(['failed', '--json'], { env: env() });
+    expect(failed.stdout.trim().split('\n')).toHaveLength(scenario.broken.length);
+    expect(await countEvents(scope.opensearch, scope.config)).toBe(scenario.distinct.size);
+  });
 });
