@@ -41,7 +41,9 @@ export function registerBackfillCommand(program: Command): void {
     .action(async (opts: BackfillFlags, cmd: Command) => {
       const sel = parseSelection(opts);
       const config = configFrom(cmd);
-      const logger = createLogger({ level: config.logLevel, name: 'backfill' });
+      const tty = Boolean(process.stderr.isTTY) && !opts.json;
+      // Under a progress bar, info lines would tear it apart: lifecycle lines are left to the bar and the summary.
+      const logger = createLogger({ level: tty && config.logLevel === 'info' ? 'warn' : config.logLevel, name: 'backfill' });
       const shutdown = createShutdown();
       const abort = new AbortController();
       const redis = createRedis(config);
@@ -63,7 +65,7 @@ export function registerBackfillCommand(program: Command): void {
       });
       shutdown.listen();
 
-      const progress = createProgress(tally, logger, { tty: Boolean(process.stderr.isTTY) && !opts.json });
+      const progress = createProgress(tally, logger, { tty });
       try {
         if (opensearch) {
           worker = await startWorker(

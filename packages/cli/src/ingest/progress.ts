@@ -24,10 +24,11 @@ export function createProgress(tally: IngestTally, logger: Logger, options: { tt
       },
       Presets.shades_classic,
     );
-    bar.start(0, 0, { events: 0, rate: 0 });
+    // A total of 0 would show as 100% done before anything is listed.
+    bar.start(1, 0, { events: 0, rate: 0 });
     return {
       update() {
-        bar.setTotal(tally.filesQueued);
+        bar.setTotal(Math.max(1, tally.filesQueued));
         bar.update(tally.filesIndexed + tally.filesFailed, { events: tally.eventsIndexed, rate: rate() });
       },
       stop() {
