@@ -66,8 +66,10 @@ export interface BenchOptions {
   keep: boolean;
   /** Leave the local stack running after the run. */
   keepStack: boolean;
-  /** Write results even when only some scenarios ran. */
+  /** Write BENCHMARKS.md and bench/results.json (a full set of scenarios only). */
   outputs: boolean;
+  /** Re-render BENCHMARKS.md from bench/results.json (figures untouched) and the current narrative; measure nothing. */
+  renderOnly: boolean;
 }
 
 const ArgsSchema = z.object({
@@ -90,16 +92,18 @@ const ArgsSchema = z.object({
   keep: z.boolean().default(false),
   'keep-stack': z.boolean().default(false),
   'no-write': z.boolean().default(false),
+  'render-only': z.boolean().default(false),
 });
 
-export const USAGE = `usage: npm run bench [-- --quick] [--only parse,discovery,...] [--profile] [--keep] [--keep-stack] [--no-write]
+export const USAGE = `usage: npm run bench -- [--quick] [--only parse,discovery,...] [--profile] [--keep] [--keep-stack] [--no-write] [--render-only]
 
   --quick        smaller data, under five minutes (default: full mode, 1,000,000 events)
   --only LIST    run only these scenarios (${SCENARIO_IDS.join(', ')})
   --profile      write CPU profiles of the bench and its child processes into bench/.data/profiles
   --keep         keep the benchmark namespaces and buckets afterwards
   --keep-stack   leave the local stack the bench started running
-  --no-write     do not write BENCHMARKS.md and bench/results.json
+  --no-write     do not write BENCHMARKS.md and bench/results.json (figures go to bench/.data/partial-results.json)
+  --render-only  rewrite BENCHMARKS.md from bench/results.json and bench/performance-changes.md; measures nothing
 
 Endpoints: when OPENSEARCH_URL, REDIS_URL and S3_ENDPOINT are all set the bench uses that stack; otherwise it
 starts its own local stack in bench/.data/stack.`;
@@ -114,6 +118,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
       keep: { type: 'boolean' },
       'keep-stack': { type: 'boolean' },
       'no-write': { type: 'boolean' },
+      'render-only': { type: 'boolean' },
     },
     strict: true,
     allowPositionals: false,
@@ -130,5 +135,6 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
     keep: a.keep,
     keepStack: a['keep-stack'],
     outputs: !a['no-write'] && a.only.length === SCENARIO_IDS.length,
+    renderOnly: a['render-only'],
   };
 }

@@ -45,3 +45,15 @@ export async function eventIndexStats(client: OpenSearchClient, config: Config):
     indices: Object.keys(body.indices).length,
   };
 }
+
+/** Waits until no merge runs on a namespace's event indices (after an ingest, merges go on for a while). */
+export async function waitForMerges(client: OpenSearchClient, config: Config, timeoutMs = 180_000): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const res = await client.indices.stats({ index: config.names.eventIndexPattern, metric: ['merge'] });
+    const current = (res.body as { _all: { total: { merges?: { current?: number } } } })._all.total.merges?.current ?? 0;
+    if (current === 0) return true;
+    if (Date.now() > deadline) return false;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}

@@ -149,6 +149,12 @@ try {
   process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
   process.exit(2);
 }
+if (options.renderOnly) {
+  const results = JSON.parse(readFileSync(path.join(BENCH_DIR, 'results.json'), 'utf8')) as BenchResults;
+  writeFileSync(path.join(REPO_ROOT, 'BENCHMARKS.md'), renderMarkdown(results, readFileSync(path.join(BENCH_DIR, 'performance-changes.md'), 'utf8')));
+  log('rewrote BENCHMARKS.md from bench/results.json');
+  process.exit(0);
+}
 main(options).then(
   (code) => process.exit(code),
   (err: unknown) => {

@@ -3,6 +3,7 @@ import { createOpenSearchClient } from '@trailscope/runtime';
 import type { Scenario } from '../bench-context';
 import { fmtInt, fmtNum, round } from '../format';
 import { percentile } from '../percentile';
+import { waitForMerges } from '../namespace-admin';
 import type { IngestedNamespace } from './ingest';
 
 const P95_GOAL_MS = 50;
@@ -84,6 +85,9 @@ export const queryScenario: Scenario = {
       },
     ];
 
+    // steady state: the merges an ingest leaves running would otherwise land on some timings and not others
+    const merged = await waitForMerges(client, config);
+    if (!merged) out.notes.push('Merges were still running on the event indices when the timings started (waited 3 minutes).');
     const timings: Record<string, number[]> = {};
     const time = async (fn: () => Promise<{ n: number; release?: () => Promise<void> }>) => {
       const t0 = performance.now();
@@ -133,7 +137,7 @@ export const queryScenario: Scenario = {
     out.method.push(
       `The events the ingest scenario indexed through our pipeline (namespace ${ingested.namespace}), queried through the read alias with packages/query \`search\` / \`aggregate\` exactly as the CLI and HTTP API call them; latency is measured in the bench process around each call (DSL building, HTTP, response mapping), one query at a time.`,
       `Each query runs ${WARMUP} warm-up times, then ${reps} timed times with varying parameters (accounts, days, users, CIDR blocks, end second), so that no answer comes from OpenSearch's request cache.`,
-      'Indices are not force-merged yet (the storage scenario does that afterwards): latencies are those of a freshly ingested index.',
+      'Indices are not force-merged (the storage scenario does that afterwards): latencies are those of a freshly ingested index, measured once its background merges have finished.',
     );
     const figures: Record<string, unknown> = {};
     for (const c of cases) {
