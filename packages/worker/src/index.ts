@@ -1,4 +1,4 @@
 export * from './process-log-file';
-export * from './opensearch-gate';
+export * from './service-gate';
 export * from './ensure-templates';
 export * from './start-worker';

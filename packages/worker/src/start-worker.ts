@@ -1,9 +1,9 @@
-import type { S3Client } from '@aws-sdk/client-s3';
+import { HeadBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import { createIngestConsumer, DoneTracker, type IngestJobData } from '@trailscope/queue';
 import type { ErrorCode } from '@trailscope/model';
 import { createRedis, type Config, type Logger, type OpenSearchClient, type Redis } from '@trailscope/runtime';
 import { processLogFile, type FileResult } from './process-log-file';
-import { OpenSearchGate } from './opensearch-gate';
+import { ServiceGate } from './service-gate';
 import { ensureTemplates } from './ensure-templates';
 
 export interface WorkerDeps {
@@ -35,7 +35,9 @@ export async function startWorker(deps: WorkerDeps, options: WorkerOptions = {})
   const abort = new AbortController();
   await ensureTemplates(deps.opensearch, config, logger, { install: options.installTemplates, signal: abort.signal });
   const done = new DoneTracker(deps.redis, config.names.redisPrefix);
-  const gate = new OpenSearchGate(deps.opensearch, logger, 2000, abort.signal);
+  const osGate = new ServiceGate('opensearch', 'OPENSEARCH_UNAVAILABLE', () => deps.opensearch.cluster.health({ wait_for_status: 'yellow', timeout: '5s' }), logger, 2000, abort.signal);
+  let lastBucket = '';
+  const s3Gate = new ServiceGate('s3', 'S3_UNAVAILABLE', () => deps.s3.send(new HeadBucketCommand({ Bucket: lastBucket })), logger, 2000, abort.signal);
   // Its own connection (BullMQ derives its blocking one from it), created with maxRetriesPerRequest null so that
   // commands wait through a Redis restart instead of failing.
   const connection = createRedis(config);
@@ -53,12 +55,15 @@ export async function startWorker(deps: WorkerDeps, options: WorkerOptions = {})
         options.onCompleted?.(job, skipped);
         return skipped;
       }
-      await gate.pass();
+      await osGate.pass();
+      await s3Gate.pass();
       let result: FileResult;
       try {
         result = await processLogFile({ s3: deps.s3, opensearch: deps.opensearch, config, logger }, job);
       } catch (err) {
-        gate.observe(err);
+        lastBucket = job.bucket;
+        osGate.observe(err);
+        s3Gate.observe(err);
         throw err;
       }
       await done.markDone(job);
