@@ -50,6 +50,7 @@ export async function runPoller(deps: PassDeps, options: PollerOptions): Promise
           partitions: last.partitions,
           filesListed: last.filesListed,
           filesQueued: last.filesQueued,
+          filesAdopted: last.filesAdopted,
           filesAlreadyIndexed: last.filesAlreadyIndexed,
           filesPreviouslyFailed: last.filesPreviouslyFailed,
           skipped: last.skipped,
