@@ -12,7 +12,7 @@ describe('walking skeleton: S3 → backfill → search', () => {
   const accounts = ['123456789012', '210987654321'];
   const regions = ['us-east-1', 'eu-central-1'];
   const trail = generateTrail({ seed: 42, accounts, regions, days: ['2026-03-10'], filesPerPartition: 2, eventsPerFile: 6, lateEventShare: 0.2 });
-  const records = trail.flatMap((f) => f.records.map((r) => ({ ...r, keyAccount: f.account, keyRegion: f.region })));
+  const records = trail.flatMap((f) => f.records) as Array<{ recipientAccountId?: string; awsRegion?: string; eventTime?: string; eventID?: string }>;
   const env = () => ({ TRAILSCOPE_NAMESPACE: scope.ns });
 
   beforeAll(async () => {

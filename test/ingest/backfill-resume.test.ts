@@ -29,7 +29,7 @@ describe('backfill --wait killed with SIGKILL, then run again', () => {
 
     const second = await runCli(['backfill', '--bucket', scope.bucket, '--wait', '--json'], { env: env() });
     expect(second.code).toBe(0);
-    const summary = JSON.parse(second.stdout.trim().split('\n').pop() ?? '{}') as Record<string, number>;
+    const summary = JSON.parse(second.stdout.trim().split('\n').pop() ?? '{}') as { filesAlreadyIndexed: number; filesIndexed: number; filesFailed: number };
     // files finished before the kill are skipped, the rest (waiting, or running when killed) are finished now
     expect(summary.filesAlreadyIndexed).toBeGreaterThan(0);
     expect(summary.filesAlreadyIndexed + summary.filesIndexed).toBe(trail.length);

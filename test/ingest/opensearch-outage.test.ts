@@ -55,7 +55,7 @@ describe('OpenSearch stopped for 30 s in the middle of an ingest', () => {
     const code = await exitWithin(backfill, 240000);
     const { stdout, stderr } = backfill.output();
     expect({ code, stderr: code === 0 ? '' : stderr }).toEqual({ code: 0, stderr: '' });
-    const summary = JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as Record<string, number>;
+    const summary = JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as { eventsIndexed: number; duplicates: number };
     expect(summary).toEqual(expect.objectContaining({ filesQueued: trail.length, filesIndexed: trail.length, filesFailed: 0 }));
     // a bulk request applied just before the outage whose answer was lost is sent again: its documents come back as
     // duplicates (409 on create), never as second copies

@@ -20,9 +20,9 @@ export async function countsByAccountRegion(client: OpenSearchClient, config: Co
       body: {
         size: 0,
         aggs: { ar: { composite: { size: 500, sources: [{ a: { terms: { field: accountField } } }, { r: { terms: { field: regionField } } }], ...(after ? { after } : {}) } } },
-      },
+      } as Record<string, unknown>,
     });
-    const agg = (res.body as { aggregations: { ar: { buckets: Array<{ key: { a: string; r: string }; doc_count: number }>; after_key?: Record<string, unknown> } } }).aggregations.ar;
+    const agg = (res.body as unknown as { aggregations: { ar: { buckets: Array<{ key: { a: string; r: string }; doc_count: number }>; after_key?: Record<string, unknown> } } }).aggregations.ar;
     for (const b of agg.buckets) out.set(`${b.key.a}/${b.key.r}`, b.doc_count);
     if (!agg.after_key || agg.buckets.length === 0) return out;
     after = agg.after_key;
