@@ -5,6 +5,7 @@ import { createRedis, type Config, type Logger, type OpenSearchClient, type Redi
 import { processLogFile, type FileResult } from './process-log-file';
 import { ServiceGate } from './service-gate';
 import { ensureTemplates } from './ensure-templates';
+import { startRetentionSweeper } from './retention-sweeper';
 
 export interface WorkerDeps {
   config: Config;
@@ -20,6 +21,8 @@ export interface WorkerOptions {
   lockDurationMs?: number;
   /** Install the index templates when missing instead of refusing to start. */
   installTemplates?: boolean;
+  /** How often to delete event indices past retention (only when retention is configured); default hourly. */
+  retentionSweepMs?: number;
   onCompleted?: (job: IngestJobData, result: FileResult) => void;
   onFailed?: (job: IngestJobData | undefined, failure: { code: ErrorCode; message: string; attemptsMade: number; final: boolean }) => void;
 }
@@ -34,6 +37,7 @@ export async function startWorker(deps: WorkerDeps, options: WorkerOptions = {})
   const { config, logger } = deps;
   const abort = new AbortController();
   await ensureTemplates(deps.opensearch, config, logger, { install: options.installTemplates, signal: abort.signal });
+  const retention = startRetentionSweeper(deps, { intervalMs: options.retentionSweepMs });
   const done = new DoneTracker(deps.redis, config.names.redisPrefix);
   const osGate = new ServiceGate('opensearch', 'OPENSEARCH_UNAVAILABLE', () => deps.opensearch.cluster.health({ wait_for_status: 'yellow', timeout: '5s' }), logger, 2000, abort.signal);
   let lastBucket = '';
@@ -76,6 +80,7 @@ export async function startWorker(deps: WorkerDeps, options: WorkerOptions = {})
   return {
     async close() {
       abort.abort();
+      retention.stop();
       await consumer.close();
       connection.disconnect();
     },
