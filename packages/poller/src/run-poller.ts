@@ -1,5 +1,5 @@
 import { errorMessageOf } from '@trailscope/model';
-import type { Logger } from '@trailscope/runtime';
+import { sleep, type Logger } from '@trailscope/runtime';
 import { CheckpointStore } from './checkpoint-store';
 import { runIngestPass, type PassDeps, type PassStats } from './ingest-pass';
 import type { PlanOptions } from './plan-partitions';
@@ -15,17 +15,6 @@ export interface PollerOptions extends Omit<PlanOptions, 'checkpoints'> {
   logger?: Logger;
   onCycle?: (stats: PassStats) => void;
 }
-
-const wait = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    const t = setTimeout(done, ms);
-    function done() {
-      clearTimeout(t);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
 
 /**
  * Tails a bucket: each cycle is one ingest pass from the per-stream checkpoints, then the checkpoints advance.
@@ -65,7 +54,7 @@ export async function runPoller(deps: PassDeps, options: PollerOptions): Promise
       options.logger?.error({ cycle, err: errorMessageOf(err) }, 'poll cycle failed, retrying next cycle');
     }
     if (options.once) break;
-    await wait(options.intervalMs, options.signal);
+    await sleep(options.intervalMs, options.signal);
   }
   return last;
 }

@@ -1,4 +1,4 @@
-import type { Logger, Redis } from '@trailscope/runtime';
+import { sleep, type Logger, type Redis } from '@trailscope/runtime';
 import { TrailscopeError } from '@trailscope/model';
 import { pendingCounts, type IngestQueue } from './ingest-queue';
 import { jobIdFor } from './job-id';
@@ -27,17 +27,6 @@ export interface ProducerOptions {
   /** How often to re-check the queue depth while it is full. */
   pollMs?: number;
 }
-
-const sleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    const t = setTimeout(done, ms);
-    function done() {
-      clearTimeout(t);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
 
 /** Enqueues log files with deterministic ids and backpressure. */
 export class Producer {

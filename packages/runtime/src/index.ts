@@ -3,3 +3,4 @@ export * from './stack-env';
 export * from './logger';
 export * from './clients';
 export * from './shutdown';
+export * from './sleep';
