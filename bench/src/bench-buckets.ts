@@ -99,3 +99,24 @@ export async function deleteBucket(s3: S3Client, bucket: string): Promise<void> 
   }
   await s3.send(new DeleteBucketCommand({ Bucket: bucket }));
 }
+
+/** GETs every object of a bucket once, `concurrency` at a time, discarding the bodies. */
+export async function readAllObjects(s3: S3Client, bucket: string, concurrency: number): Promise<number> {
+  const keys: string[] = [];
+  let token: string | undefined;
+  do {
+    const out = await s3.send(new ListObjectsV2Command({ Bucket: bucket, ContinuationToken: token }));
+    for (const o of out.Contents ?? []) if (o.Key) keys.push(o.Key);
+    token = out.IsTruncated ? out.NextContinuationToken : undefined;
+  } while (token);
+  let next = 0;
+  const lane = async () => {
+    while (next < keys.length) {
+      const key = keys[next++] as string;
+      const res = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+      await (res.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray();
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, lane));
+  return keys.length;
+}

@@ -9,12 +9,14 @@ export interface BenchStack {
   configFor(namespace: string, extra?: Record<string, string>): Config;
   /** Environment for a trailscope child process working in one namespace. */
   envFor(namespace: string, extra?: Record<string, string>): NodeJS.ProcessEnv;
+  /** Pids of the S3 server and Redis when this stack started them (for their CPU share); empty otherwise. */
+  servicePids: Partial<Record<'s3' | 'redis', number>>;
   stop(): Promise<void>;
 }
 
 const ENDPOINT_KEYS = ['OPENSEARCH_URL', 'REDIS_URL', 'S3_ENDPOINT', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_REGION'] as const;
 
-function stackFrom(source: string, endpoints: Record<string, string>, stop: () => Promise<void>): BenchStack {
+function stackFrom(source: string, endpoints: Record<string, string>, stop: () => Promise<void>, servicePids: BenchStack['servicePids'] = {}): BenchStack {
   const base = (namespace: string, extra: Record<string, string> = {}) => ({
     ...endpoints,
     TRAILSCOPE_NAMESPACE: namespace,
@@ -26,6 +28,7 @@ function stackFrom(source: string, endpoints: Record<string, string>, stop: () =
     endpoints,
     configFor: (namespace, extra) => loadConfig({ env: base(namespace, extra), stackDir: path.join(__dirname, 'no-stack-env') }),
     envFor: (namespace, extra) => ({ ...process.env, ...base(namespace, extra) }),
+    servicePids,
     stop,
   };
 }
@@ -52,7 +55,7 @@ export async function openBenchStack(stackDir: string, keepStack: boolean, log: 
   const nodeOptions = env.NODE_OPTIONS;
   process.env.NODE_OPTIONS = `${nodeOptions ?? ''} --openssl-legacy-provider`.trim();
   // loaded lazily: the stack package pulls in service runners the reuse path never needs
-  const { stackUp, stackDown } = await import('@trailscope/stack');
+  const { stackUp, stackDown, stackStatus } = await import('@trailscope/stack');
   log(`starting the local stack in ${path.relative(process.cwd(), stackDir) || stackDir} (first start takes a minute)`);
   let started;
   try {
@@ -62,9 +65,18 @@ export async function openBenchStack(stackDir: string, keepStack: boolean, log: 
     else process.env.NODE_OPTIONS = nodeOptions;
   }
   const endpoints: Record<string, string> = { ...started };
-  return stackFrom(`local stack started by the bench (packages/stack, one OpenSearch node, in bench/.data/stack)`, endpoints, async () => {
-    if (keepStack) return;
-    log('stopping the local stack');
-    await stackDown({ dir: stackDir });
-  });
+  const servicePids: BenchStack['servicePids'] = {};
+  for (const s of await stackStatus({ dir: stackDir })) {
+    if ((s.service === 's3' || s.service === 'redis') && s.managed && s.pid) servicePids[s.service] = s.pid;
+  }
+  return stackFrom(
+    `local stack started by the bench (packages/stack, one OpenSearch node, in bench/.data/stack)`,
+    endpoints,
+    async () => {
+      if (keepStack) return;
+      log('stopping the local stack');
+      await stackDown({ dir: stackDir });
+    },
+    servicePids,
+  );
 }

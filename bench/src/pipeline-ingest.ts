@@ -3,6 +3,7 @@ import type { BenchContext } from './bench-context';
 import type { BenchStack } from './bench-stack';
 import { CLI_BIN, lastJsonLine, runNode, startNode, type RunningNode } from './child-process';
 import { opensearchCpuMillis } from './opensearch-cpu';
+import { readProcCpuSeconds } from './proc-memory';
 import { createOpenSearchClient, createRedis } from '@trailscope/runtime';
 
 export interface PipelineIngestResult {
@@ -19,6 +20,17 @@ export interface PipelineIngestResult {
   workerCpuSeconds: number[];
   backfillPeakRssBytes: number;
   opensearchCpuSeconds: number;
+  /** CPU seconds of the S3 server and Redis during the timed part, when the bench started them. */
+  serviceCpuSeconds: Partial<Record<'s3' | 'redis', number>>;
+}
+
+function serviceCpu(stack: BenchStack): Partial<Record<'s3' | 'redis', number>> {
+  const out: Partial<Record<'s3' | 'redis', number>> = {};
+  for (const [name, pid] of Object.entries(stack.servicePids) as Array<['s3' | 'redis', number]>) {
+    const cpu = readProcCpuSeconds(pid);
+    if (cpu !== undefined) out[name] = cpu;
+  }
+  return out;
 }
 
 const WORKER_READY_TIMEOUT_MS = 60_000;
@@ -69,6 +81,8 @@ export async function runPipelineIngest(
     extraEnv?: Record<string, string>;
     /** NODE_OPTIONS for the worker processes only (e.g. a heap cap). */
     workerNodeOptions?: string;
+    /** Extra `backfill` flags (e.g. `--to` a delivery day, to ingest part of the bucket). */
+    backfillArgs?: string[];
   },
 ): Promise<PipelineIngestResult> {
   const env = stack.envFor(options.namespace, options.extraEnv);
@@ -90,9 +104,10 @@ export async function runPipelineIngest(
       return w.sampler.cpuSeconds;
     });
     const workerIdleRssBytes = workers.map((w) => w.sampler.lastRssBytes);
+    const services0 = serviceCpu(stack);
     const t0 = performance.now();
     const backfill = await runNode({
-      args: [CLI_BIN, 'backfill', '--bucket', options.bucket, '--json'],
+      args: [CLI_BIN, 'backfill', '--bucket', options.bucket, '--json', ...(options.backfillArgs ?? [])],
       env,
       label: `${options.label}-backfill`,
       profileDir: ctx.profileDir,
@@ -100,6 +115,9 @@ export async function runPipelineIngest(
     await waitForDrain(queue, workers);
     const seconds = (performance.now() - t0) / 1000;
     const cpu1 = await opensearchCpuMillis(client);
+    const services1 = serviceCpu(stack);
+    const serviceCpuSeconds: Partial<Record<'s3' | 'redis', number>> = {};
+    for (const k of Object.keys(services1) as Array<'s3' | 'redis'>) serviceCpuSeconds[k] = (services1[k] ?? 0) - (services0[k] ?? 0);
     const summary = lastJsonLine(backfill.stdout, 'trailscope backfill');
     const counts = await queue.getJobCounts('completed', 'failed');
     if ((counts.failed ?? 0) > 0) throw new Error(`${counts.failed} ingest jobs failed (see trailscope failed)`);
@@ -115,6 +133,7 @@ export async function runPipelineIngest(
       workerCpuSeconds: workers.map((w, i) => w.sampler.cpuSeconds - (cpuWorkers0[i] ?? 0)),
       backfillPeakRssBytes: backfill.peakRssBytes,
       opensearchCpuSeconds: (cpu1 - cpu0) / 1000,
+      serviceCpuSeconds,
     };
   } finally {
     await Promise.all(workers.map((w) => w.stop()));
