@@ -7,3 +7,4 @@ export * from './bulk-outcome';
 export * from './backoff';
 export * from './bulk-writer';
 export * from './list-dead-letters';
+export * from './store-generation';

@@ -3,6 +3,7 @@ export * from './job-id';
 export * from './failure-reason';
 export * from './ingest-queue';
 export * from './done-tracker';
+export * from './store-generation-sync';
 export * from './producer';
 export * from './consumer';
 export * from './failed-jobs';

@@ -6,6 +6,7 @@ import { processLogFile, type FileResult } from './process-log-file';
 import { ServiceGate } from './service-gate';
 import { ensureTemplates } from './ensure-templates';
 import { startRetentionSweeper } from './retention-sweeper';
+import { syncIngestState } from './sync-ingest-state';
 
 export interface WorkerDeps {
   config: Config;
@@ -37,6 +38,7 @@ export async function startWorker(deps: WorkerDeps, options: WorkerOptions = {})
   const { config, logger } = deps;
   const abort = new AbortController();
   await ensureTemplates(deps.opensearch, config, logger, { install: options.installTemplates, signal: abort.signal });
+  await syncIngestState(deps);
   const retention = startRetentionSweeper(deps, { intervalMs: options.retentionSweepMs });
   const done = new DoneTracker(deps.redis, config.names.redisPrefix);
   const osGate = new ServiceGate('opensearch', 'OPENSEARCH_UNAVAILABLE', () => deps.opensearch.cluster.health({ wait_for_status: 'yellow', timeout: '5s' }), logger, 2000, abort.signal);

@@ -3,7 +3,7 @@ import { errorMessageOf } from '@trailscope/model';
 import { runIngestPass } from '@trailscope/poller';
 import { createIngestQueue, DoneTracker, pendingCounts, Producer } from '@trailscope/queue';
 import { createLogger, createOpenSearchClient, createRedis, createS3Client, createShutdown, type Redis } from '@trailscope/runtime';
-import { startWorker, type RunningWorker } from '@trailscope/worker';
+import { startWorker, syncIngestState, type RunningWorker } from '@trailscope/worker';
 import { configFrom } from '../context';
 import { collect, parseSelection, positiveInt, type SelectionFlags } from '../ingest/flags';
 import { IngestTally } from '../ingest/ingest-tally';
@@ -53,7 +53,7 @@ export function registerBackfillCommand(program: Command): void {
       const done = new DoneTracker(redis, config.names.redisPrefix);
       const tally = new IngestTally();
       let worker: RunningWorker | undefined;
-      const opensearch = opts.wait ? createOpenSearchClient(config) : undefined;
+      const opensearch = createOpenSearchClient(config);
       shutdown.add(async () => {
         redis.disconnect();
       });
@@ -67,7 +67,7 @@ export function registerBackfillCommand(program: Command): void {
 
       const progress = createProgress(tally, logger, { tty });
       try {
-        if (opensearch) {
+        if (opts.wait) {
           worker = await startWorker(
             { config, logger, s3, opensearch, redis },
             {
@@ -83,6 +83,13 @@ export function registerBackfillCommand(program: Command): void {
                 progress.update();
               },
             },
+          );
+        }
+        if (!opts.wait) {
+          // Workers elsewhere do this at start; without them here, Redis may still remember files of a store that is
+          // gone. Best effort: enqueueing needs no OpenSearch, so its absence must not stop the backfill.
+          await syncIngestState({ opensearch, redis, config, logger }).catch((err: unknown) =>
+            logger.warn({ err: errorMessageOf(err) }, 'could not compare Redis ingest state with the event store'),
           );
         }
         let runId = await redisRunId(redis);
@@ -104,7 +111,7 @@ export function registerBackfillCommand(program: Command): void {
           runId = now;
         }
         // Make what was indexed searchable before returning, instead of after the next periodic refresh.
-        if (opensearch && !abort.signal.aborted) {
+        if (opts.wait && !abort.signal.aborted) {
           await opensearch.indices
             .refresh({ index: config.names.eventIndexPattern, ignore_unavailable: true, allow_no_indices: true })
             .catch((err: unknown) => logger.warn({ err: errorMessageOf(err) }, 'refresh after backfill failed'));
@@ -114,7 +121,7 @@ export function registerBackfillCommand(program: Command): void {
         await worker?.close();
         await queue.close();
         redis.disconnect();
-        await opensearch?.close();
+        await opensearch.close();
       }
       if (abort.signal.aborted) return;
       const summary = tally.summary({ waited: Boolean(opts.wait) });

@@ -1,7 +1,9 @@
 import type { Command } from 'commander';
 import { runPoller } from '@trailscope/poller';
 import { createIngestQueue, DoneTracker, Producer } from '@trailscope/queue';
-import { createLogger, createRedis, createS3Client, createShutdown } from '@trailscope/runtime';
+import { errorMessageOf } from '@trailscope/model';
+import { createLogger, createOpenSearchClient, createRedis, createS3Client, createShutdown } from '@trailscope/runtime';
+import { syncIngestState } from '@trailscope/worker';
 import { configFrom } from '../context';
 import { collect, parseSelection, positiveInt, type SelectionFlags } from '../ingest/flags';
 
@@ -40,6 +42,11 @@ export function registerPollCommand(program: Command): void {
       shutdown.add(() => queue.close());
       shutdown.add(() => abort.abort());
       shutdown.listen();
+      // Best effort, as in backfill: the poller itself needs no OpenSearch.
+      const opensearch = createOpenSearchClient(config);
+      await syncIngestState({ opensearch, redis, config, logger })
+        .catch((err: unknown) => logger.warn({ err: errorMessageOf(err) }, 'could not compare Redis ingest state with the event store'))
+        .finally(() => opensearch.close());
       logger.info({ bucket: sel.bucket, prefix: sel.prefix ?? '', intervalMs: opts.intervalMs ?? config.ingest.pollIntervalMs }, 'poller started');
       try {
         const last = await runPoller(
