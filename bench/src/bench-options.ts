@@ -50,7 +50,7 @@ export const SIZES: Record<BenchMode, BenchSizes> = {
     eventsPerFile: 500,
     discoveryFiles: 100_000,
     memoryFileBytes: [200 * 1024 * 1024, 400 * 1024 * 1024],
-    memoryHeapCapMiB: 192,
+    memoryHeapCapMiB: 0,
     queryRepetitions: 100,
     deepPageSkipPages: 200,
   },

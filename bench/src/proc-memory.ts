@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 
 /** Resident set figures of one process from /proc/<pid>/status, in bytes; undefined once the process is gone. */
 export function readProcMemory(pid: number): { rssBytes: number; hwmBytes: number } | undefined {
@@ -41,6 +41,8 @@ export class PeakRssSampler {
   lastRssBytes = 0;
   /** CPU seconds used, as of the last sample. */
   cpuSeconds = 0;
+  private readonly hwmByPid = new Map<number, number>();
+  private readonly cpuByPid = new Map<number, number>();
 
   constructor(
     private readonly pid: number,
@@ -55,11 +57,22 @@ export class PeakRssSampler {
   }
 
   sample(): void {
-    const m = readProcMemory(this.pid);
-    if (!m) return;
-    this.lastRssBytes = m.rssBytes;
-    this.cpuSeconds = readProcCpuSeconds(this.pid) ?? this.cpuSeconds;
-    this.peakBytes = Math.max(this.peakBytes, m.hwmBytes, m.rssBytes);
+    // The process and its descendants: `trailscope worker` runs its work in a child with a capped heap, and what an
+    // operator pays for is the whole tree. Each process keeps its last known figures after it exits.
+    const tree = [this.pid, ...descendantsOf(this.pid)];
+    let rss = 0;
+    for (const pid of tree) {
+      const m = readProcMemory(pid);
+      if (!m) continue;
+      rss += m.rssBytes;
+      this.hwmByPid.set(pid, Math.max(this.hwmByPid.get(pid) ?? 0, m.hwmBytes, m.rssBytes));
+      this.cpuByPid.set(pid, readProcCpuSeconds(pid) ?? this.cpuByPid.get(pid) ?? 0);
+    }
+    if (rss === 0) return;
+    this.lastRssBytes = rss;
+    this.cpuSeconds = [...this.cpuByPid.values()].reduce((a, b) => a + b, 0);
+    // The sum of each process's own high-water mark: never below the tree's true peak (the peaks may not coincide).
+    this.peakBytes = Math.max(this.peakBytes, [...this.hwmByPid.values()].reduce((a, b) => a + b, 0));
   }
 
   stop(): number {
@@ -67,4 +80,30 @@ export class PeakRssSampler {
     if (this.timer) clearInterval(this.timer);
     return this.peakBytes;
   }
+}
+
+/** Every live descendant of a process, from /proc (children lists where the kernel has them, else parent ids). */
+export function descendantsOf(root: number): number[] {
+  const parentOf = new Map<number, number>();
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      parentOf.set(Number(name), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const out: number[] = [];
+  const frontier = [root];
+  while (frontier.length > 0) {
+    const p = frontier.pop() as number;
+    for (const [pid, ppid] of parentOf) {
+      if (ppid === p) {
+        out.push(pid);
+        frontier.push(pid);
+      }
+    }
+  }
+  return out;
 }

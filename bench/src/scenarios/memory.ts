@@ -73,7 +73,7 @@ export const memoryScenario: Scenario = {
     const runs: MemoryRun[] = [];
     out.method.push(
       'One generated log file per run (a single account, region and day; every record a full CloudTrail record), gzip-compressed, alone in its bucket.',
-      'A fresh `trailscope worker` process, started as an operator starts it (default settings, no Node.js flags; one file, so one job), ingests it after `trailscope backfill` queues it; its peak RSS is the kernel high-water mark VmHWM of /proc/<pid>/status, read until the process exits, which covers every short peak.',
+      'A fresh `trailscope worker` process, started as an operator starts it (default settings, no Node.js flags; one file, so one job), ingests it after `trailscope backfill` queues it. The command runs its work in a child process with a capped V8 heap (TRAILSCOPE_WORKER_HEAP_MB, default 192 MiB): the peak RSS reported is the sum of the kernel high-water marks (VmHWM of /proc/<pid>/status) of the launcher and the child, read until they exit, which covers every short peak and never understates the tree\'s peak.',
       `Flat as size doubles: the larger file's peak RSS may exceed the smaller one's by at most ${FLAT_GROWTH * 100}%.`,
     );
     let largest: { big: BigLogFile; bucket: string; mb: number } | undefined;
