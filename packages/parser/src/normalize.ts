@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import { TrailscopeError, type EventDoc } from '@trailscope/model';
 import type { LogSource } from './log-source';
+import { eventTimeOf } from './event-time';
 import { recordIdOf } from './record-id';
 
 /**
@@ -10,8 +11,6 @@ import { recordIdOf } from './record-id';
  * value stays in `raw`.
  */
 export const MAX_FREE_FORM_LEAF_CHARS = 8000;
-
-const ISO_SECONDS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?Z$/;
 
 export type NormalizeResult = { ok: true; doc: EventDoc } | { ok: false; reason: string };
 
@@ -30,24 +29,6 @@ function bool(v: unknown): boolean | undefined {
   if (v === 'true') return true;
   if (v === 'false') return false;
   return undefined;
-}
-
-/**
- * The eventTime to index, or undefined when it is not a date. CloudTrail's own `YYYY-MM-DDTHH:mm:ssZ` is kept as
- * written; any other spelling Date can read is rewritten as ISO-8601 UTC so OpenSearch's date parser and the
- * per-day index name always agree.
- */
-function eventTimeOf(v: unknown): string | undefined {
-  if (typeof v !== 'string') return undefined;
-  const ms = Date.parse(v);
-  if (Number.isNaN(ms)) return undefined;
-  const d = new Date(ms);
-  const y = d.getUTCFullYear();
-  if (y < 1970 || y > 9999) return undefined;
-  const iso = d.toISOString();
-  // Kept as written only when it names the same second (Date also reads "T24:00:00Z" or "02-30" by rolling over).
-  if (ISO_SECONDS.test(v) && v.startsWith(iso.slice(0, 19))) return v;
-  return iso;
 }
 
 function truncate(v: string): string {
