@@ -27,7 +27,7 @@ export async function bigLogFile(dir: string, targetBytes: number): Promise<BigL
   if (existsSync(base) && existsSync(metaFile)) return JSON.parse(readFileSync(metaFile, 'utf8')) as BigLogFile;
   const r = createRandom(31);
   const gzip = createGzip();
-  const tmp = `${base}.tmp`;
+  const tmp = `${base}.${process.pid}.tmp`;
   const sink = createWriteStream(tmp);
   gzip.pipe(sink);
   const write = async (text: string) => {

@@ -62,7 +62,7 @@ export async function prepareMainDataset(ctx: BenchContext, s3: S3Client): Promi
   ctx.log(`main data set: generating ${fmtInt(totals.events)} events in ${fmtInt(totals.files)} files${haveBucket ? '' : `, uploading to ${bucket}`}${haveDocs ? '' : ', writing EventDocs'}`);
   const t0 = performance.now();
   if (!haveBucket) await ensureBucket(s3, bucket);
-  const tmp = `${docsFile}.tmp`;
+  const tmp = `${docsFile}.${process.pid}.tmp`;
   const docs = haveDocs ? undefined : createWriteStream(tmp);
   const sums: Totals = { files: 0, events: 0, compressedBytes: 0, uncompressedBytes: 0, docsBytes: 0 };
   const write = async (line: string) => {
