@@ -1,6 +1,6 @@
 import { errorCodeOf, namesFor, type EventDoc } from '@trailscope/model';
 import { createLogger, type OpenSearchClient } from '@trailscope/runtime';
-import { createBulkWriter } from './bulk-writer';
+import { createBulkWriter, createSharedBulkWriter } from './bulk-writer';
 
 type ItemStatus = number | { status: number; type: string };
 
@@ -130,5 +130,86 @@ describe('createBulkWriter', () => {
     await writer.add('id-3', doc(3));
     expect((await writer.flush()).indexed).toBe(4);
     expect(fake.maxInFlight()).toBe(2);
+  });
+});
+
+describe('createSharedBulkWriter', () => {
+  const lingerMs = 20;
+
+  it('puts the documents of concurrent sessions into one request and credits each session with its own outcomes', async () => {
+    const fake = fakeClient((a) => (a._id === 'b-1' ? 409 : a._id === 'a-1' ? { status: 400, type: 'mapper_parsing_exception' } : 201));
+    const shared = createSharedBulkWriter({ client: fake.client, config: config(100, 2), logger, lingerMs: 60_000 });
+    const a = shared.session();
+    const b = shared.session();
+    for (let i = 0; i < 3; i++) await a.add(`a-${i}`, doc(i));
+    for (let i = 0; i < 2; i++) await b.add(`b-${i}`, doc(i));
+    // `a` flushes while `b` is still adding: its partial batch waits for `b` (the linger is long), sending nothing yet.
+    let aDone = false;
+    const aFlushed = a.flush().then((stats) => ((aDone = true), stats));
+    await new Promise((r) => setImmediate(r));
+    expect(fake.requests).toHaveLength(0);
+    expect(aDone).toBe(false);
+    await b.add('b-2', doc(2));
+    const [aStats, bStats] = await Promise.all([aFlushed, b.flush()]);
+    expect(fake.requests[0]).toEqual(['a-0', 'a-1', 'a-2', 'b-0', 'b-1', 'b-2']);
+    expect(aStats).toMatchObject({ indexed: 2, duplicates: 0, deadLettered: 1 });
+    expect(bStats).toMatchObject({ indexed: 2, duplicates: 1, deadLettered: 0 });
+    expect(shared.stats()).toMatchObject({ indexed: 4, duplicates: 1, deadLettered: 1 });
+  });
+
+  it("sends a lone session's partial batch after the linger even while another session stays open", async () => {
+    const fake = fakeClient(() => 201);
+    const shared = createSharedBulkWriter({ client: fake.client, config: config(100, 1), logger, lingerMs });
+    shared.session(); // a job still downloading its file: open, adding nothing
+    const a = shared.session();
+    await a.add('a-0', doc(0));
+    expect(await a.flush()).toMatchObject({ indexed: 1 });
+    expect(fake.requests).toEqual([['a-0']]);
+  });
+
+  it('fails only the session whose documents OpenSearch kept refusing, and keeps serving later sessions', async () => {
+    const fake = fakeClient((a) => (a._id.startsWith('x-') ? 429 : 201));
+    const shared = createSharedBulkWriter({ client: fake.client, config: config(100, 1), logger, lingerMs, backoffBaseMs: 1, backoffCapMs: 2, maxItemAttempts: 3 });
+    const failing = shared.session();
+    const healthy = shared.session();
+    await failing.add('x-0', doc(0));
+    await healthy.add('y-0', doc(1));
+    const [f, h] = await Promise.allSettled([failing.flush(), healthy.flush()]);
+    expect(fake.requests[0]).toEqual(['x-0', 'y-0']);
+    expect(f).toMatchObject({ status: 'rejected', reason: { code: 'OPENSEARCH_UNAVAILABLE' } });
+    expect(h).toMatchObject({ status: 'fulfilled', value: { indexed: 1 } });
+    await expect(failing.add('x-1', doc(1))).rejects.toMatchObject({ code: 'OPENSEARCH_UNAVAILABLE' });
+    const later = shared.session();
+    await later.add('z-0', doc(2));
+    expect(await later.flush()).toMatchObject({ indexed: 1 });
+  });
+
+  it('fails every session with documents in a batch that failed as a whole, not the sessions of other batches', async () => {
+    let down = true;
+    const fake = fakeClient(() => (down ? 503 : 201));
+    const shared = createSharedBulkWriter({ client: fake.client, config: config(100, 2), logger, lingerMs, backoffBaseMs: 1, backoffCapMs: 2, maxItemAttempts: 3 });
+    const a = shared.session();
+    const b = shared.session();
+    await a.add('a-0', doc(0));
+    await b.add('b-0', doc(1));
+    const results = await Promise.allSettled([a.flush(), b.flush()]);
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
+    down = false;
+    const c = shared.session();
+    await c.add('c-0', doc(2));
+    expect(await c.flush()).toMatchObject({ indexed: 1, retried: 0 });
+    expect(fake.requests.at(-1)).toEqual(['c-0']);
+  });
+
+  it('drops what a closed session left unsent', async () => {
+    const fake = fakeClient(() => 201);
+    const shared = createSharedBulkWriter({ client: fake.client, config: config(100, 1), logger, lingerMs });
+    const abandoned = shared.session();
+    const kept = shared.session();
+    await abandoned.add('a-0', doc(0));
+    await kept.add('k-0', doc(1));
+    abandoned.close();
+    expect(await kept.flush()).toMatchObject({ indexed: 1 });
+    expect(fake.requests).toEqual([['k-0']]);
   });
 });

@@ -1,4 +1,5 @@
 import { HeadBucketCommand, type S3Client } from '@aws-sdk/client-s3';
+import { createSharedBulkWriter } from '@trailscope/indexer';
 import { createIngestConsumer, DoneTracker, type IngestJobData } from '@trailscope/queue';
 import type { ErrorCode } from '@trailscope/model';
 import { createRedis, type Config, type Logger, type OpenSearchClient, type Redis } from '@trailscope/runtime';
@@ -40,6 +41,8 @@ export async function startWorker(deps: WorkerDeps, options: WorkerOptions = {})
   await ensureTemplates(deps.opensearch, config, logger, { install: options.installTemplates, signal: abort.signal });
   await syncIngestState(deps);
   const retention = startRetentionSweeper(deps, { intervalMs: options.retentionSweepMs });
+  // One writer for all of this process's jobs, so bulk requests are sized by the flush limits rather than by files.
+  const writer = createSharedBulkWriter({ client: deps.opensearch, config, logger });
   const done = new DoneTracker(deps.redis, config.names.redisPrefix);
   const osGate = new ServiceGate('opensearch', 'OPENSEARCH_UNAVAILABLE', () => deps.opensearch.cluster.health({ wait_for_status: 'yellow', timeout: '5s' }), logger, 2000, abort.signal);
   let lastBucket = '';
@@ -65,7 +68,7 @@ export async function startWorker(deps: WorkerDeps, options: WorkerOptions = {})
       await s3Gate.pass();
       let result: FileResult;
       try {
-        result = await processLogFile({ s3: deps.s3, opensearch: deps.opensearch, config, logger }, job);
+        result = await processLogFile({ s3: deps.s3, writer, config, logger }, job);
       } catch (err) {
         lastBucket = job.bucket;
         osGate.observe(err);
