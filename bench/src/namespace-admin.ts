@@ -57,3 +57,39 @@ export async function waitForMerges(client: OpenSearchClient, config: Config, ti
     await new Promise((r) => setTimeout(r, 250));
   }
 }
+
+/** Bytes of the live segments of the primaries, from the segments API (not cached like the store statistics). */
+export async function liveSegmentBytes(client: OpenSearchClient, config: Config): Promise<{ bytes: number; segments: number }> {
+  const res = await client.indices.segments({ index: config.names.eventIndexPattern });
+  type Shard = { routing: { primary: boolean }; segments: Record<string, { size_in_bytes: number; search: boolean }> };
+  const indices = (res.body as { indices: Record<string, { shards: Record<string, Shard[]> }> }).indices;
+  let bytes = 0;
+  let segments = 0;
+  for (const index of Object.values(indices)) {
+    for (const copies of Object.values(index.shards)) {
+      for (const shard of copies) {
+        if (!shard.routing.primary) continue;
+        for (const seg of Object.values(shard.segments)) {
+          bytes += seg.size_in_bytes;
+          segments += 1;
+        }
+      }
+    }
+  }
+  return { bytes, segments };
+}
+
+/**
+ * The primaries' store size once it stops changing: OpenSearch caches store statistics for
+ * index.store.stats_refresh_interval (10 s by default), so a reading right after a merge can be stale.
+ */
+export async function settledStoreBytes(client: OpenSearchClient, config: Config, timeoutMs = 120_000): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  let last = (await eventIndexStats(client, config)).storeBytes;
+  for (;;) {
+    await new Promise((r) => setTimeout(r, 11_000));
+    const now = (await eventIndexStats(client, config)).storeBytes;
+    if (now === last || Date.now() > deadline) return now;
+    last = now;
+  }
+}
