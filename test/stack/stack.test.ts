@@ -156,6 +156,17 @@ describe('the services', () => {
       expect((days.CommonPrefixes ?? []).map((p) => p.Prefix)).toEqual(['AWSLogs/333333333333/CloudTrail/us-east-1/2026/01/02/']);
       const after = await s3.send(new ListObjectsV2Command({ Bucket, Prefix: 'AWSLogs/111111111111/', StartAfter: 'AWSLogs/111111111111/a.json.gz' }));
       expect((after.Contents ?? []).map((o) => [o.Key, o.Size])).toEqual([['AWSLogs/111111111111/b.json.gz', 1]]);
+
+      // Listings longer than one page continue with a token (s3rver encrypts it with DES: legacy OpenSSL provider).
+      const many = Array.from({ length: 1005 }, (_, i) => `many/${String(i).padStart(4, '0')}`);
+      for (let i = 0; i < many.length; i += 50) {
+        await Promise.all(many.slice(i, i + 50).map((Key) => s3.send(new PutObjectCommand({ Bucket, Key, Body: Buffer.from('x') }))));
+      }
+      const page1 = await s3.send(new ListObjectsV2Command({ Bucket, Prefix: 'many/' }));
+      expect(page1.Contents).toHaveLength(1000);
+      expect(page1.IsTruncated).toBe(true);
+      const page2 = await s3.send(new ListObjectsV2Command({ Bucket, Prefix: 'many/', ContinuationToken: page1.NextContinuationToken }));
+      expect([...(page1.Contents ?? []), ...(page2.Contents ?? [])].map((o) => o.Key)).toEqual(many);
     } finally {
       s3.destroy();
     }

@@ -51,7 +51,9 @@ export async function startS3(options: { layout: StackLayout; previousPort?: num
   const logFile = layout.logFile('s3');
   fs.mkdirSync(layout.s3Dir, { recursive: true });
   fs.rmSync(layout.s3ReadyFile, { force: true });
-  const args = [S3_SERVER_SCRIPT, '--port', String(port), '--directory', layout.s3Dir, '--ready-file', layout.s3ReadyFile];
+  // s3rver encrypts ListObjectsV2 continuation tokens with DES, which Node 17+ offers only through OpenSSL's legacy
+  // provider: without it every listing longer than one page (1,000 keys) fails with HTTP 500.
+  const args = ['--openssl-legacy-provider', S3_SERVER_SCRIPT, '--port', String(port), '--directory', layout.s3Dir, '--ready-file', layout.s3ReadyFile];
   const { pid, logOffset } = await spawnDetached({ command: process.execPath, args, cwd: layout.dir, logFile });
   logger.info({ service: 's3', childPid: pid, url: s3Url(port), log: logFile }, 'S3 server starting');
   const ready = await waitUntil(
