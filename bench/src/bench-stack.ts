@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { loadConfig, type Config } from '@trailscope/runtime';
-import { markStartedByBench, otherLeaseHolders, releaseLease, takeLease } from './stack-lease';
+import { stackLease } from '@trailscope/stack';
 
 /** The services the bench drives: either a running stack named by the environment, or one it started itself. */
 export interface BenchStack {
@@ -59,13 +59,13 @@ export async function openBenchStack(stackDir: string, keepStack: boolean, log: 
   const { stackUp, stackDown, stackStatus } = await import('@trailscope/stack');
   log(`starting the local stack in ${path.relative(process.cwd(), stackDir) || stackDir} (first start takes a minute)`);
   const wasRunning = (await stackStatus({ dir: stackDir })).every((svc) => svc.running && svc.healthy);
-  const others = otherLeaseHolders(stackDir);
+  const others = stackLease(stackDir, 'bench').otherHolders();
   if (others.length) log(`another bench run (pid ${others.join(', ')}) is using this stack: figures of both runs are disturbed`);
-  takeLease(stackDir);
+  stackLease(stackDir, 'bench').take();
   let started;
   try {
     started = await stackUp({ dir: stackDir, nodes: 1 });
-    if (!wasRunning) markStartedByBench(stackDir);
+    if (!wasRunning) stackLease(stackDir, 'bench').markStarted();
   } finally {
     if (nodeOptions === undefined) delete process.env.NODE_OPTIONS;
     else process.env.NODE_OPTIONS = nodeOptions;
@@ -79,7 +79,7 @@ export async function openBenchStack(stackDir: string, keepStack: boolean, log: 
     `local stack started by the bench (packages/stack, one OpenSearch node, in bench/.data/stack)`,
     endpoints,
     async () => {
-      const last = releaseLease(stackDir);
+      const last = stackLease(stackDir, 'bench').release();
       if (keepStack || !last) return;
       log('stopping the local stack');
       await stackDown({ dir: stackDir });

