@@ -54,7 +54,13 @@ describe('index templates, dead-letter index and retention', () => {
     expect(mapping.properties.requestParameters?.type).toBe('flat_object');
     expect(mapping.properties.raw).toMatchObject({ type: 'keyword', index: false });
     const settings = (await client.indices.getSettings({ index })).body[index]?.settings as { index: Record<string, unknown> };
-    expect(settings.index).toMatchObject({ codec: 'best_compression', number_of_replicas: '0', refresh_interval: '5s' });
+    expect(settings.index).toMatchObject({
+      codec: 'best_compression',
+      number_of_replicas: '0',
+      refresh_interval: '5s',
+      // newest first, as searches sort by default
+      sort: { field: ['eventTime', 'id'], order: ['desc', 'desc'] },
+    });
     const aliases = (await client.indices.getAlias({ index })).body[index]?.aliases ?? {};
     expect(Object.keys(aliases)).toEqual([config.names.eventsAlias]);
   });

@@ -32,9 +32,11 @@ describe('deep pagination with point in time + search_after', () => {
     ['desc', 1],
   ] as const)('visits every matching event exactly once (%s, page size %d)', async (sort, pageSize) => {
     const input = { sort, pageSize, accounts: [ACCOUNT_A] };
-    const { events, pages, total } = await searchAll(store, input);
+    const { events, pages, total, totals } = await searchAll(store, input);
     const want = store.want((e) => e.record.recipientAccountId === ACCOUNT_A);
     expect(total).toBe(want.length);
+    // later pages carry the first page's count instead of counting again, and it is the same number
+    expect(new Set(totals)).toEqual(new Set([want.length]));
     expect(events).toHaveLength(want.length);
     expect(new Set(events.map((e) => e.id)).size).toBe(want.length);
     expect(idsOf(events)).toEqual(want);
@@ -53,13 +55,16 @@ describe('deep pagination with point in time + search_after', () => {
     // new events inside the same time range, in every account and region, arriving after the first and later pages
     const late = (seed: number) => generateTrail({ seed, accounts: [ACCOUNT_A], regions: REGIONS, days: DAYS, filesPerPartition: 1, eventsPerFile: 5 });
     const added: string[] = [];
-    const { events } = await searchAll(store, { pageSize: 25 }, {}, {
+    const { events, totals } = await searchAll(store, { pageSize: 25 }, {}, {
       onPage: async (n) => {
         if (n === 1 || n === 3) added.push(...(await store.add(late(100 + n))).map((e) => e.id));
       },
     });
     expect(added.length).toBeGreaterThan(0);
     expect(events).toHaveLength(before.length);
+    // the total of every page is the snapshot's, not the growing store's
+    expect(totals.length).toBeGreaterThan(3);
+    expect(new Set(totals)).toEqual(new Set([before.length]));
     expect(idsOf(events)).toEqual(before);
     // a new search sees them
     expect(idsOf((await searchAll(store, {})).events)).toEqual([...before, ...added].sort());
@@ -98,5 +103,7 @@ describe('deep pagination with point in time + search_after', () => {
       { timeoutMs: 30000, what: 'the released point in time to be replaced' },
     );
     expect(again.events.map((e) => e.id)).toEqual(second.events.map((e) => e.id));
+    // counted afresh in the new snapshot, which holds the same events
+    expect(again.total).toBe(start.total);
   });
 });

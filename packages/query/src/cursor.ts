@@ -15,6 +15,8 @@ const CursorSchema = z.strictObject({
   a: z.array(SortValue).min(1).max(4),
   /** Point-in-time id, once the second page opened one. */
   p: z.string().min(1).max(60000).optional(),
+  /** The total counted on the first page, in the snapshot `p` names: later pages in it need not count again. */
+  t: z.int().nonnegative().optional(),
 });
 
 export type Cursor = z.output<typeof CursorSchema>;

@@ -90,22 +90,26 @@ export async function search(
   const query = toDsl(request, scope, { nowMs });
   let pitId = previous ? previous.p : paginate ? await openPit(client, index, keepAlive) : undefined;
 
+  // In the cursor's own snapshot the total cannot have changed: reuse it and let OpenSearch skip counting, which
+  // also lets it jump to the cursor's position in index-sorted segments instead of ranking every match again.
+  let knownTotal = previous?.p !== undefined ? previous.t : undefined;
   let res: SearchBody;
   try {
-    res = await searchPage(client, index, query, request, previous, pitId, keepAlive);
+    res = await searchPage(client, index, query, request, previous, pitId, keepAlive, knownTotal === undefined);
   } catch (err) {
     if (!previous?.p || !isMissingPit(err)) throw mapSearchError(err, previous, pitId, client, index);
-    // the cursor's snapshot expired: go on from its position in a new one
+    // the cursor's snapshot expired: go on from its position in a new one, counted afresh
     pitId = await openPit(client, index, keepAlive);
+    knownTotal = undefined;
     try {
-      res = await searchPage(client, index, query, request, previous, pitId, keepAlive);
+      res = await searchPage(client, index, query, request, previous, pitId, keepAlive, true);
     } catch (retryErr) {
       throw mapSearchError(retryErr, previous, pitId, client, index);
     }
   }
 
   const hits = res.hits.hits;
-  const total = typeof res.hits.total === 'number' ? res.hits.total : (res.hits.total?.value ?? hits.length);
+  const total = knownTotal ?? (typeof res.hits.total === 'number' ? res.hits.total : (res.hits.total?.value ?? hits.length));
   const page = hits.slice(0, request.pageSize);
   const events = page.map((h) => toTypedEvent(h, request.includeRaw));
   const more = hits.length > request.pageSize && paginate;
@@ -117,7 +121,10 @@ export async function search(
   const last = page[page.length - 1];
   if (!last?.sort) throw new TrailscopeError('INTERNAL', 'search hit without sort values; cannot page');
   const cursor: Cursor = { v: 1, h: hash, n: nowMs, a: last.sort };
-  if (currentPit) cursor.p = currentPit;
+  if (currentPit) {
+    cursor.p = currentPit;
+    cursor.t = total;
+  }
   return { events, total, cursor: encodeCursor(cursor) };
 }
 
@@ -129,13 +136,14 @@ async function searchPage(
   previous: Cursor | undefined,
   pitId: string | undefined,
   keepAlive: string,
+  countTotal: boolean,
 ): Promise<SearchBody> {
   const body: Record<string, unknown> = {
     query,
     sort: sortFor(request.sort),
     // one extra hit tells whether another page exists without a cursor that leads to an empty page
     size: request.pageSize + 1,
-    track_total_hits: true,
+    track_total_hits: countTotal,
     _source: request.includeRaw ? true : { excludes: [FIELDS.raw] },
   };
   if (previous) body.search_after = previous.a;
