@@ -4,7 +4,7 @@ import { once } from 'node:events';
 import * as path from 'node:path';
 import { Readable } from 'node:stream';
 import { indexNameFor } from '@trailscope/model';
-import { parseLogFile } from '@trailscope/parser';
+import { parseLogFileBatches } from '@trailscope/parser';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { BenchContext } from './bench-context';
 import { ensureBucket, readManifest, sameManifest, uploadAll, writeManifest } from './bench-buckets';
@@ -78,9 +78,11 @@ export async function prepareMainDataset(ctx: BenchContext, s3: S3Client): Promi
       if (docs) {
         const etag = createHash('md5').update(f.body).digest('hex');
         const source = { bucket, key: f.key, etag, kind: 'log' as const, account: f.account, region: f.region };
-        for await (const item of parseLogFile(Readable.from([f.body]), source, { maxObjectBytes: 1 << 30 })) {
-          if (!item.ok) throw new Error(`parser rejected a record of ${f.key}`);
-          await write(`${indexNameFor(item.doc.eventTime, DOCS_NAMESPACE)}\t${item.id}\t${JSON.stringify(item.doc)}\n`);
+        for await (const batch of parseLogFileBatches(Readable.from([f.body]), source, { maxObjectBytes: 1 << 30 })) {
+          for (const item of batch) {
+            if (!item.ok) throw new Error(`parser rejected a record of ${f.key}`);
+            await write(`${indexNameFor(item.doc.eventTime, DOCS_NAMESPACE)}\t${item.id}\t${JSON.stringify(item.doc)}\n`);
+          }
         }
       }
       yield { key: f.key, body: f.body };

@@ -1,6 +1,7 @@
 import { errorCodeOf } from '@trailscope/model';
 import type { LogSource } from './log-source';
-import { MAX_FREE_FORM_LEAF_CHARS, normalize, tryNormalize } from './normalize';
+import { isIP, isIPv4 } from 'node:net';
+import { isIPv4Text, MAX_FREE_FORM_LEAF_CHARS, normalize, normalizeOrReason, tryNormalize } from './normalize';
 
 const SOURCE: LogSource = { bucket: 'b', key: 'k', etag: 'e', kind: 'log', account: '111111111111', region: 'eu-west-1' };
 const AT = '2026-03-02T00:00:00.000Z';
@@ -165,5 +166,37 @@ describe('normalize', () => {
   it('uses "unknown" as the account only when neither the record nor the key has one', () => {
     const doc = normalize({ eventTime: '2026-03-01T10:00:00Z', eventSource: 's', eventName: 'n' }, '{}', { bucket: 'b', key: 'k', etag: 'e', kind: 'log' }, AT);
     expect(doc.account).toBe('unknown');
+  });
+
+  it('sets sourceIp exactly when net.isIP accepts sourceIPAddress', () => {
+    const samples = [
+      '0.0.0.0', '255.255.255.255', '256.1.1.1', '01.2.3.4', '1.2.3.04', '1.2.3', '1.2.3.4.', '.1.2.3.4', '1..2.3', '1.2.3.4 ',
+      ' 1.2.3.4', '1.2.3.4\n', '100.200.249.250', '1000.1.1.1', '\uff11.2.3.4', '::', '::1', '2001:db8::1', 'fe80::1%eth0',
+      '::ffff:1.2.3.4', '1:2:3:4:5:6:7:8', '1:2:3:4:5:6:7:8:9', 'ec2.amazonaws.com', 'AWS Internal', '', ':', 'a:b',
+    ];
+    // and every short string over the characters that matter
+    const alphabet = ['0', '1', '2', '5', '9', '.', ':'];
+    let seed = 7;
+    for (let n = 0; n < 20_000; n++) {
+      let v = '';
+      const length = 1 + (n % 16);
+      for (let i = 0; i < length; i++) {
+        seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+        v += alphabet[seed % alphabet.length];
+      }
+      samples.push(v);
+    }
+    for (const ip of samples) {
+      expect([ip, isIPv4Text(ip)]).toEqual([ip, isIPv4(ip)]);
+      const doc = normalize({ eventTime: '2026-03-01T10:00:00Z', eventSource: 's', eventName: 'n', sourceIPAddress: ip }, '{}', SOURCE, AT);
+      expect([ip, doc.sourceIp]).toEqual([ip, ip !== '' && isIP(ip) !== 0 ? ip : undefined]);
+    }
+  });
+
+  it('normalizeOrReason gives tryNormalize\'s document or reason, unwrapped', () => {
+    const raw = JSON.stringify(ASSUMED_ROLE);
+    expect(normalizeOrReason(ASSUMED_ROLE, raw, SOURCE, AT)).toEqual(normalize(ASSUMED_ROLE, raw, SOURCE, AT));
+    expect(normalizeOrReason([1], '[1]', SOURCE, AT)).toBe('record is an array, not an object');
+    expect(tryNormalize([1], '[1]', SOURCE, AT)).toEqual({ ok: false, reason: 'record is an array, not an object' });
   });
 });

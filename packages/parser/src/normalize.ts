@@ -1,4 +1,4 @@
-import { isIP } from 'node:net';
+import { isIPv6 } from 'node:net';
 import { TrailscopeError, type EventDoc } from '@trailscope/model';
 import type { LogSource } from './log-source';
 import { eventTimeOf } from './event-time';
@@ -29,6 +29,42 @@ function bool(v: unknown): boolean | undefined {
   if (v === 'true') return true;
   if (v === 'false') return false;
   return undefined;
+}
+
+const DOT = 0x2e;
+const DIGIT_0 = 0x30;
+
+/**
+ * Exactly net.isIPv4 (four dot-separated decimals 0-255, no leading zeros), without its regular expression, which
+ * ran for every record.
+ */
+export function isIPv4Text(v: string): boolean {
+  const n = v.length;
+  if (n < 7 || n > 15) return false;
+  let i = 0;
+  for (let part = 0; part < 4; part++) {
+    if (part > 0) {
+      if (v.charCodeAt(i) !== DOT) return false;
+      i++;
+    }
+    const start = i;
+    let value = 0;
+    while (i < n) {
+      const d = v.charCodeAt(i) - DIGIT_0;
+      if (d < 0 || d > 9) break;
+      value = value * 10 + d;
+      i++;
+    }
+    const digits = i - start;
+    if (digits === 0 || digits > 3 || value > 255 || (digits > 1 && v.charCodeAt(start) === DIGIT_0)) return false;
+  }
+  return i === n;
+}
+
+/** net.isIP(v) !== 0: every IPv6 spelling has a colon, so a colon-free string needs only the IPv4 check. */
+function isIPAddress(v: string): boolean {
+  if (isIPv4Text(v)) return true;
+  return v.indexOf(':') >= 0 && isIPv6(v);
 }
 
 function truncate(v: string): string {
@@ -118,29 +154,35 @@ export function normalize(record: unknown, rawText: string, source: LogSource, i
  * records carry the last two inside insightDetails, which is accepted.
  */
 export function tryNormalize(record: unknown, rawText: string, source: LogSource, ingestedAt: string): NormalizeResult {
+  const doc = normalizeOrReason(record, rawText, source, ingestedAt);
+  return typeof doc === 'string' ? { ok: false, reason: doc } : { ok: true, doc };
+}
+
+/**
+ * tryNormalize without the result wrapper, for the parser's per-record loop: the document, or the reason the
+ * record is rejected.
+ */
+export function normalizeOrReason(record: unknown, rawText: string, source: LogSource, ingestedAt: string): EventDoc | string {
   if (!isObject(record)) {
     const what = record === null ? 'null' : Array.isArray(record) ? 'an array' : `a ${typeof record}`;
-    return { ok: false, reason: `record is ${what}, not an object` };
+    return `record is ${what}, not an object`;
   }
   const eventTime = eventTimeOf(record.eventTime);
   if (eventTime === undefined) {
-    return {
-      ok: false,
-      reason: record.eventTime === undefined ? 'record has no eventTime' : `record eventTime ${JSON.stringify(record.eventTime)} is not a date`,
-    };
+    return record.eventTime === undefined ? 'record has no eventTime' : `record eventTime ${JSON.stringify(record.eventTime)} is not a date`;
   }
   const insight = isObject(record.insightDetails) ? record.insightDetails : undefined;
   const eventSource = str(record.eventSource) ?? str(insight?.eventSource);
-  if (eventSource === undefined) return { ok: false, reason: 'record has no eventSource' };
+  if (eventSource === undefined) return 'record has no eventSource';
   const eventName = str(record.eventName) ?? str(insight?.eventName);
-  if (eventName === undefined) return { ok: false, reason: 'record has no eventName' };
+  if (eventName === undefined) return 'record has no eventName';
 
   const recipientAccountId = str(record.recipientAccountId);
   const userIdentity = userIdentityOf(record.userIdentity);
   const sourceIPAddress = str(record.sourceIPAddress);
   const longLeaves = rawText.length > MAX_FREE_FORM_LEAF_CHARS;
   const eventID = str(record.eventID);
-  const doc: EventDoc = {
+  return {
     id: recordIdOf(eventID, rawText),
     eventTime,
     eventVersion: str(record.eventVersion),
@@ -158,7 +200,7 @@ export function tryNormalize(record: unknown, rawText: string, source: LogSource
     errorMessage: str(record.errorMessage),
     userIdentity,
     sourceIPAddress,
-    sourceIp: sourceIPAddress !== undefined && isIP(sourceIPAddress) !== 0 ? sourceIPAddress : undefined,
+    sourceIp: sourceIPAddress !== undefined && isIPAddress(sourceIPAddress) ? sourceIPAddress : undefined,
     userAgent: str(record.userAgent),
     requestID: str(record.requestID),
     sharedEventID: str(record.sharedEventID),
@@ -174,5 +216,4 @@ export function tryNormalize(record: unknown, rawText: string, source: LogSource
     raw: rawText,
     ingest: { bucket: source.bucket, key: source.key, etag: source.etag, ingestedAt, kind: source.kind },
   };
-  return { ok: true, doc };
 }

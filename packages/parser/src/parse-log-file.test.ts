@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { errorCodeOf, TrailscopeError } from '@trailscope/model';
 import { logSourceFor, type LogSource } from './log-source';
-import { newParseStats, parseLogFile, type ParsedItem } from './parse-log-file';
+import { newParseStats, parseLogFile, parseLogFileBatches, type ParsedItem } from './parse-log-file';
 
 const KEY = 'AWSLogs/o-abcdefghij/111122223333/CloudTrail/eu-west-1/2026/03/01/111122223333_CloudTrail_eu-west-1_20260301T0000Z_abcdefabcdef0123.json.gz';
 const SOURCE: LogSource = logSourceFor('trail-bucket', KEY, 'etag-1');
@@ -179,6 +179,46 @@ describe('parseLogFile', () => {
       const deadline = Date.now() + 5000;
       const check = () => (finished ? resolve() : Date.now() > deadline ? reject(new Error('source not closed')) : setImmediate(check));
       check();
+    });
+  });
+
+  describe('parseLogFileBatches', () => {
+    async function batchesOf(input: AsyncIterable<Buffer>, options: Parameters<typeof parseLogFile>[2] = {}): Promise<ParsedItem[][]> {
+      const out: ParsedItem[][] = [];
+      for await (const batch of parseLogFileBatches(input, SOURCE, { ingestedAt: INGESTED_AT, ...options })) out.push(batch);
+      return out;
+    }
+
+    it('yields the same items as parseLogFile, in order, in non-empty batches', async () => {
+      const records = Array.from({ length: 3000 }, (_, i) => (i % 7 === 3 ? NO_NAME : i % 2 ? GOOD_1 : NO_ID));
+      const bytes = logFile(records);
+      for (const size of [7, 4096, 1 << 22]) {
+        const batches = await batchesOf(chunked(bytes, size));
+        expect(batches.length).toBeGreaterThan(1);
+        expect(batches.every((b) => b.length > 0)).toBe(true);
+        expect(batches.flat()).toEqual(await collect(chunked(bytes, size)));
+      }
+      expect((await batchesOf(chunked(bytes, 1 << 22))).flat().map((i) => (i.ok ? i.doc.raw : i.raw))).toEqual(records);
+    });
+
+    it('counts a batch into the stats before yielding it', async () => {
+      const stats = newParseStats();
+      const seen: number[] = [];
+      for await (const batch of parseLogFileBatches(chunked(logFile([GOOD_1, NO_NAME, NO_ID]), 1 << 20), SOURCE, { stats })) {
+        seen.push(batch.length, stats.records, stats.rejected);
+      }
+      expect(seen).toEqual([3, 2, 1]);
+    });
+
+    it('yields the records before a record that does not parse, then throws INVALID_JSON', async () => {
+      const bytes = gzipSync(`{"Records":[${GOOD_1},${NO_ID},{"a":tru},${GOOD_1}]}`);
+      const items: ParsedItem[] = [];
+      await expect(
+        (async () => {
+          for await (const batch of parseLogFileBatches(chunked(bytes, 1 << 20), SOURCE)) items.push(...batch);
+        })(),
+      ).rejects.toThrow(/is not valid JSON: record \d+ does not parse/);
+      expect(items.map((i) => i.ok && i.id)).toEqual(['11111111-1111-4111-8111-111111111111', expect.stringMatching(/^sha256-/)]);
     });
   });
 });

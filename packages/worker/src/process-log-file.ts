@@ -1,6 +1,6 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { BulkStats, SharedBulkWriter } from '@trailscope/indexer';
-import { parseLogFile } from '@trailscope/parser';
+import { parseLogFileBatches } from '@trailscope/parser';
 import type { IngestJobData } from '@trailscope/queue';
 import type { Config, Logger } from '@trailscope/runtime';
 import { openObject } from '@trailscope/s3';
@@ -42,9 +42,13 @@ export async function processLogFile(deps: ProcessDeps, job: IngestJobData): Pro
   const ingestedAt = new Date().toISOString();
   let stats: BulkStats;
   try {
-    for await (const item of parseLogFile(obj.body, source, { maxObjectBytes: config.ingest.maxObjectBytes, ingestedAt })) {
-      if (item.ok) await writer.add(item.id, item.doc);
-      else await writer.deadLetter({ raw: item.raw, code: item.code, reason: item.reason, bucket: job.bucket, key: job.key, etag: job.etag });
+    // Batches (the records of one decompressed chunk) rather than one item per generator step: the per-item await of
+    // the async generator was a measurable share of parsing.
+    for await (const batch of parseLogFileBatches(obj.body, source, { maxObjectBytes: config.ingest.maxObjectBytes, ingestedAt })) {
+      for (const item of batch) {
+        if (item.ok) await writer.add(item.id, item.doc);
+        else await writer.deadLetter({ raw: item.raw, code: item.code, reason: item.reason, bucket: job.bucket, key: job.key, etag: job.etag });
+      }
     }
     stats = await writer.flush();
   } finally {
