@@ -71,7 +71,9 @@ export function startNode(options: NodeProcessOptions): RunningNode {
 }
 
 /** Runs a node child to completion; rejects with its stderr tail when it exits non-zero. */
-export async function runNode(options: NodeProcessOptions): Promise<{ stdout: string; stderr: string; peakRssBytes: number; wallSeconds: number; exitCode: number | null }> {
+export async function runNode(
+  options: NodeProcessOptions,
+): Promise<{ stdout: string; stderr: string; peakRssBytes: number; cpuSeconds: number; wallSeconds: number; exitCode: number | null }> {
   const t0 = performance.now();
   const p = startNode(options);
   const exitCode = await p.exited;
@@ -79,7 +81,8 @@ export async function runNode(options: NodeProcessOptions): Promise<{ stdout: st
   if (exitCode !== 0) {
     throw new Error(`${options.label} exited with ${String(exitCode)}: ${p.stderr().trim().split('\n').slice(-5).join(' | ')}`);
   }
-  return { stdout: p.stdout(), stderr: p.stderr(), peakRssBytes: p.sampler.peakBytes, wallSeconds, exitCode };
+  // CPU as last sampled while the process ran: the final sampling interval before its exit is not counted
+  return { stdout: p.stdout(), stderr: p.stderr(), peakRssBytes: p.sampler.peakBytes, cpuSeconds: p.sampler.cpuSeconds, wallSeconds, exitCode };
 }
 
 /** The last non-empty stdout line parsed as JSON (the machine-readable summary of CLI commands and children). */

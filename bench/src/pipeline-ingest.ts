@@ -19,6 +19,8 @@ export interface PipelineIngestResult {
   workerIdleRssBytes: number[];
   workerCpuSeconds: number[];
   backfillPeakRssBytes: number;
+  /** CPU of the backfill process (listing and queueing), as last sampled before it exited. */
+  backfillCpuSeconds: number;
   opensearchCpuSeconds: number;
   /** CPU seconds of the S3 server and Redis during the timed part, when the bench started them. */
   serviceCpuSeconds: Partial<Record<'s3' | 'redis', number>>;
@@ -132,6 +134,7 @@ export async function runPipelineIngest(
       workerIdleRssBytes,
       workerCpuSeconds: workers.map((w, i) => w.sampler.cpuSeconds - (cpuWorkers0[i] ?? 0)),
       backfillPeakRssBytes: backfill.peakRssBytes,
+      backfillCpuSeconds: backfill.cpuSeconds,
       opensearchCpuSeconds: (cpu1 - cpu0) / 1000,
       serviceCpuSeconds,
     };

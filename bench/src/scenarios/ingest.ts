@@ -67,7 +67,7 @@ export const ingestScenario: Scenario = {
     );
 
     const ourRuns: PipelineIngestResult[] = [];
-    const baseRuns: Array<BaselineBulkResult & { opensearchCpuSeconds: number }> = [];
+    const baseRuns: Array<BaselineBulkResult & { opensearchCpuSeconds: number; clientCpuSeconds: number }> = [];
     try {
       for (let round = 0; round < rounds; round += 1) {
         // round 1's namespace is kept for query, storage and scaling; later rounds only measure
@@ -86,7 +86,10 @@ export const ingestScenario: Scenario = {
         const baseConfig = stack.configFor(bns);
         await runNode({ args: [CLI_BIN, 'setup'], env: stack.envFor(bns), label: 'baseline-setup' });
         const cpu0 = await opensearchCpuMillis(client);
+        // the bench process does nothing but the baseline meanwhile: its CPU is the bulk client's
+        const clientCpu0 = process.cpuUsage();
         const base = await baselineBulk(client, baseConfig, dataset.docsFile);
+        const clientCpu = process.cpuUsage(clientCpu0);
         const baseCpu = ((await opensearchCpuMillis(client)) - cpu0) / 1000;
         const baseCount = await countEvents(client, baseConfig);
         if (base.failed > 0 || baseCount !== dataset.events) {
@@ -94,7 +97,7 @@ export const ingestScenario: Scenario = {
         }
         // the baseline copy has served its purpose; free the node for what follows
         if (!ctx.options.keep) await dropNamespace(stack, bns);
-        baseRuns.push({ ...base, opensearchCpuSeconds: baseCpu });
+        baseRuns.push({ ...base, opensearchCpuSeconds: baseCpu, clientCpuSeconds: (clientCpu.user + clientCpu.system) / 1e6 });
         ctx.log(`ingest round ${round + 1} baseline: ${fmtInt(dataset.events / base.seconds)} events/s (${fmtNum(base.seconds)} s)`);
       }
       const pairRatios = ourRuns.map((o, i) => (baseRuns[i] as BaselineBulkResult).seconds / o.seconds);
@@ -124,6 +127,44 @@ export const ingestScenario: Scenario = {
         met: ratio >= RATIO_GOAL,
       });
       const oursCount = dataset.events;
+      // Where the CPU goes. OpenSearch, the pipeline and the services share the machine's cores, so when they are all
+      // busy the throughput ratio cannot exceed the ratio of CPU spent per event; OpenSearch's own CPU per event shows
+      // whether our pipeline makes the cluster work harder than the baseline does.
+      const perEvent = (cpuSeconds: number) => (cpuSeconds * 1e6) / dataset.events;
+      const oursWorker = ours.workerCpuSeconds.reduce((a, b) => a + b, 0);
+      const oursOther = ours.backfillCpuSeconds + (ours.serviceCpuSeconds.s3 ?? 0) + (ours.serviceCpuSeconds.redis ?? 0);
+      const oursTotal = oursWorker + ours.opensearchCpuSeconds + oursOther;
+      const baseTotal = base.opensearchCpuSeconds + base.clientCpuSeconds;
+      const services = `${ours.serviceCpuSeconds.s3 !== undefined ? ' + S3 server' : ''}${ours.serviceCpuSeconds.redis !== undefined ? ' + Redis' : ''}`;
+      out.rows.push({
+        scenario: 'ingest',
+        name: 'ingest CPU per event, all processes (fastest rounds)',
+        ours: {
+          value: perEvent(oursTotal),
+          unit: 'µs/event',
+          text: `${fmtNum(perEvent(oursTotal))} µs (worker ${fmtNum(perEvent(oursWorker))}, OpenSearch ${fmtNum(perEvent(ours.opensearchCpuSeconds))}, backfill${services} ${fmtNum(perEvent(oursOther))})`,
+        },
+        baseline: {
+          value: perEvent(baseTotal),
+          unit: 'µs/event',
+          text: `${fmtNum(perEvent(baseTotal))} µs (bulk client ${fmtNum(perEvent(base.clientCpuSeconds))}, OpenSearch ${fmtNum(perEvent(base.opensearchCpuSeconds))})`,
+          what: 'client.helpers.bulk of the same docs',
+        },
+        ratio: baseTotal / oursTotal,
+        ratioMeaning: 'baseline ÷ ours CPU per event: the highest throughput ratio possible while all processes share the same cores',
+        goal: 'diagnostic (where the time goes)',
+        met: null,
+      });
+      out.rows.push({
+        scenario: 'ingest',
+        name: 'OpenSearch CPU per event (fastest rounds)',
+        ours: { value: perEvent(ours.opensearchCpuSeconds), unit: 'µs/event', text: `${fmtNum(perEvent(ours.opensearchCpuSeconds))} µs` },
+        baseline: { value: perEvent(base.opensearchCpuSeconds), unit: 'µs/event', text: `${fmtNum(perEvent(base.opensearchCpuSeconds))} µs`, what: 'client.helpers.bulk of the same docs' },
+        ratio: base.opensearchCpuSeconds / ours.opensearchCpuSeconds,
+        ratioMeaning: 'baseline ÷ ours: 1 when our pipeline costs the cluster no more per event than the direct bulk load',
+        goal: 'diagnostic (where the time goes)',
+        met: null,
+      });
       const ingested: IngestedNamespace = { namespace: oursNs, config: oursConfig, dataset, events: oursCount, oneWorker: ours };
       ctx.shared.set('ingested', ingested);
     } finally {
