@@ -22,8 +22,8 @@ interface QueryCase {
 const DIAGNOSTIC_WHAT: Record<string, string> = {
   'open PIT': 'opening a point in time on the read alias, as every first page does (request alone)',
   'first page, plain search': 'one account + day, newest 50, exact total, no point in time (request alone)',
-  'deep page, exact total': 'a page after the deep-page start with track_total_hits: true, as the cursor pages do (request alone)',
-  'deep page, no total': 'the same pages with track_total_hits: false (request alone)',
+  'deep page, exact total': 'a page after the deep-page start with track_total_hits: true, as a cursor page whose point in time expired does (request alone)',
+  'deep page, no total': 'the same pages with track_total_hits: false, as cursor pages in their point in time do (request alone)',
 };
 
 async function diagnostics(client: OpenSearchClient, index: string, reps: number, skip: number, pageSize: number): Promise<Record<string, number[]>> {
@@ -34,7 +34,8 @@ async function diagnostics(client: OpenSearchClient, index: string, reps: number
     out[name]?.push(performance.now() - t0);
     return r;
   };
-  const sort = [{ eventTime: 'desc' }, { id: 'asc' }];
+  // the package's newest-first order (eventTime, then id, both descending), which the index sort matches
+  const sort = [{ eventTime: 'desc' }, { id: 'desc' }];
   for (let i = 0; i < reps; i += 1) {
     const res = (await time('open PIT', () => client.createPit({ index: [index], keep_alive: '1m' }))) as { body: { pit_id: string } };
     await client.deletePit({ body: { pit_id: [res.body.pit_id] } });
