@@ -125,8 +125,13 @@ export async function* parseLogFileBatches(
    */
   async function pump(): Promise<void> {
     let head: Buffer | undefined;
+    let full = false;
     try {
       for await (const piece of compressed) {
+        // Backpressure is honoured before writing the next piece rather than right after a write, so that the end
+        // of the source is seen, and gunzip.end() called, while the last write is still inflating: zlib then
+        // finishes the stream right behind it instead of after another wait.
+        if (full && !gunzip.destroyed) await drained(gunzip);
         if (gunzip.destroyed) return; // the reader stopped early; returning closes the source
         let chunk = toBuffer(piece);
         if (chunk.length === 0) continue;
@@ -151,7 +156,7 @@ export async function* parseLogFileBatches(
             chunk = chunk.subarray(FIRST_WRITE_BYTES);
           }
         }
-        if (!gunzip.write(chunk)) await drained(gunzip);
+        full = !gunzip.write(chunk);
       }
     } catch (err) {
       sourceError = err;
