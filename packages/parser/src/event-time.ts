@@ -4,6 +4,10 @@ const ISO_SECONDS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?Z$/;
 const CLOUDTRAIL_TIME_CHARS = 20;
 
 const DIGIT_0 = 0x30;
+const DASH = 0x2d;
+const COLON = 0x3a;
+const LETTER_T = 0x54;
+const LETTER_Z = 0x5a;
 
 /** The value of the `count` ASCII digits at `at`, or -1 when any of them is not a digit. */
 function digitsAt(v: string, at: number, count: number): number {
@@ -28,7 +32,16 @@ function daysInMonth(year: number, month: number): number {
  */
 function isCloudTrailTime(v: string): boolean {
   if (v.length !== CLOUDTRAIL_TIME_CHARS) return false;
-  if (v[4] !== '-' || v[7] !== '-' || v[10] !== 'T' || v[13] !== ':' || v[16] !== ':' || v[19] !== 'Z') return false;
+  if (
+    v.charCodeAt(4) !== DASH ||
+    v.charCodeAt(7) !== DASH ||
+    v.charCodeAt(10) !== LETTER_T ||
+    v.charCodeAt(13) !== COLON ||
+    v.charCodeAt(16) !== COLON ||
+    v.charCodeAt(19) !== LETTER_Z
+  ) {
+    return false;
+  }
   const year = digitsAt(v, 0, 4);
   const month = digitsAt(v, 5, 2);
   const day = digitsAt(v, 8, 2);
