@@ -1,6 +1,8 @@
-import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { ListObjectsV2Command, PutObjectCommand, type ListObjectsV2CommandInput, type S3Client } from '@aws-sdk/client-s3';
 import { generateTrail, uploadFiles, gzipLogFile } from '@trailscope/fixtures';
-import { runIngestPass, runPoller, planPartitions } from '@trailscope/poller';
+import { listStreams, runIngestPass, runPoller, planStreams, type Plan } from '@trailscope/poller';
+import { createS3Client } from '@trailscope/runtime';
+import { classifyObject, listPages } from '@trailscope/s3';
 import { createIngestQueue, DoneTracker, jobIdFor, Producer, pendingCounts, type IngestQueue } from '@trailscope/queue';
 import { createScope, type TestScope } from './support/services';
 
@@ -45,18 +47,34 @@ describe('discovery and planning against a real S3 server and Redis', () => {
     await scope?.close();
   });
 
+  /** The day folders the stream listings of a plan find, sorted. */
+  const dayFolders = async (plan: Plan): Promise<string[]> => {
+    const found: string[] = [];
+    await listStreams(scope.s3, plan.listings, { bucket: scope.bucket, concurrency: 4 }, async (_listing, batch) => {
+      if (batch.prefix) found.push(batch.prefix);
+    });
+    return found.sort();
+  };
+
   it('finds every account (plain and under the organization), kind and region, and only day folders in range', async () => {
-    const plan = await planPartitions(scope.s3, { bucket: scope.bucket, prefix: 'org-trail', concurrency: 4 });
+    const plan = await planStreams(scope.s3, { bucket: scope.bucket, prefix: 'org-trail', concurrency: 4 });
     const accounts = new Set(plan.streams.map((s) => `${s.orgId ?? '-'}/${s.account}`));
     expect(accounts).toEqual(new Set([`-/${PLAIN}`, `${ORG}/${ORG_ACCOUNTS[0]}`, `${ORG}/${ORG_ACCOUNTS[1]}`]));
     expect(plan.streams.filter((s) => s.kind === 'log')).toHaveLength(3 * REGIONS.length);
     expect(plan.streams.filter((s) => s.kind === 'insight')).toHaveLength(1);
     expect(plan.streams.filter((s) => s.kind === 'digest')).toHaveLength(2);
     // 3 accounts x 2 regions x 3 days of logs, 1 insight day, 2 digest days
-    expect(plan.partitions).toHaveLength(18 + 1 + 2);
+    expect(await dayFolders(plan)).toHaveLength(18 + 1 + 2);
 
-    const ranged = await planPartitions(scope.s3, { bucket: scope.bucket, prefix: 'org-trail', concurrency: 4, from: '2026-03-02', to: '2026-03-02', accounts: [ORG_ACCOUNTS[1] as string], regions: ['eu-west-1'] });
-    expect(ranged.partitions.map((p) => p.prefix)).toEqual([`org-trail/AWSLogs/${ORG}/${ORG_ACCOUNTS[1]}/CloudTrail/eu-west-1/2026/03/02/`]);
+    const ranged = await planStreams(scope.s3, { bucket: scope.bucket, prefix: 'org-trail', concurrency: 4, from: '2026-03-02', to: '2026-03-02', accounts: [ORG_ACCOUNTS[1] as string], regions: ['eu-west-1'] });
+    expect(await dayFolders(ranged)).toEqual([`org-trail/AWSLogs/${ORG}/${ORG_ACCOUNTS[1]}/CloudTrail/eu-west-1/2026/03/02/`]);
+    const fromOnly = await planStreams(scope.s3, { bucket: scope.bucket, prefix: 'org-trail', concurrency: 4, from: '2026-03-03', accounts: [PLAIN], regions: ['us-east-1'] });
+    expect(await dayFolders(fromOnly)).toEqual([`org-trail/AWSLogs/${PLAIN}/CloudTrail/us-east-1/2026/03/03/`]);
+    const toOnly = await planStreams(scope.s3, { bucket: scope.bucket, prefix: 'org-trail', concurrency: 4, to: '2026-03-01', accounts: [PLAIN], regions: ['us-east-1'] });
+    expect(await dayFolders(toOnly)).toEqual([
+      `org-trail/AWSLogs/${PLAIN}/CloudTrail-Digest/us-east-1/2026/03/01/`,
+      `org-trail/AWSLogs/${PLAIN}/CloudTrail/us-east-1/2026/03/01/`,
+    ]);
   });
 
   it('queues each log file once, counts skipped objects by reason, and adopts instead of re-adding on a second pass', async () => {
@@ -118,5 +136,90 @@ describe('discovery and planning against a real S3 server and Redis', () => {
     const queued = (await queue.getJobs(['waiting'], 0, 1000)).map((j) => j.data.key);
     expect(queued).toContain(late[0]?.key);
     expect(queued).not.toContain(late[1]?.key);
+  });
+  /** An S3 client on the same server that records every ListObjectsV2 request (and can fail chosen ones). */
+  const recordingClient = (failWhen?: (input: ListObjectsV2CommandInput, nth: number) => boolean) => {
+    const s3: S3Client = createS3Client(scope.config);
+    const requests: ListObjectsV2CommandInput[] = [];
+    s3.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === ListObjectsV2Command.name) {
+          const input = { ...(args.input as ListObjectsV2CommandInput) };
+          requests.push(input);
+          if (failWhen?.(input, requests.filter((r) => r.Prefix === input.Prefix).length)) throw Object.assign(new Error('injected: connection reset'), { code: 'ECONNRESET' });
+        }
+        return next(args);
+      },
+      { step: 'initialize', name: 'recordListRequests' },
+    );
+    return { s3, requests };
+  };
+
+  /** Every key of a stream, in listing order. */
+  const keysUnder = async (root: string): Promise<string[]> => {
+    const keys: string[] = [];
+    for await (const page of listPages(scope.s3, { bucket: scope.bucket, prefix: root })) keys.push(...page.objects.map((o) => o.key));
+    return keys;
+  };
+
+  it('lists each stream as one ListObjectsV2 sequence: requests follow pages, not day folders', async () => {
+    await queue.obliterate({ force: true });
+    const { s3, requests } = recordingClient();
+    const pageSize = 2;
+    try {
+      const pass = await runIngestPass({ s3, producer, done }, { bucket: scope.bucket, prefix: 'org-trail', concurrency: 4, pageSize });
+      expect(pass.listingErrors).toEqual([]);
+      expect(pass.partitions).toBe(21);
+      expect(pass.partitionsListed).toBe(21);
+      const plan = await planStreams(scope.s3, { bucket: scope.bucket, prefix: 'org-trail', concurrency: 4 });
+      let pages = 0;
+      for (const stream of plan.streams) pages += Math.ceil((await keysUnder(stream.root)).length / pageSize);
+      const streamRequests = requests.filter((r) => r.Delimiter === undefined);
+      // one sequence per stream, page after page: never a request per day folder, nor day-folder discovery
+      expect(streamRequests).toHaveLength(pages);
+      expect(new Set(streamRequests.filter((r) => !r.ContinuationToken).map((r) => r.Prefix))).toEqual(new Set(plan.streams.map((s) => s.root)));
+      expect(streamRequests.filter((r) => !r.ContinuationToken)).toHaveLength(plan.streams.length);
+      // the Delimiter listings are discovery's alone: the bucket level, the organization, 3 accounts, 6 kind folders
+      expect(requests.filter((r) => r.Delimiter === '/')).toHaveLength(1 + 1 + 3 + 6);
+    } finally {
+      s3.destroy();
+      await queue.obliterate({ force: true });
+    }
+  });
+
+  it('retries a failed stream listing from the last day it finished, never listing a day twice', async () => {
+    const root = `org-trail/AWSLogs/${PLAIN}/CloudTrail/us-east-1/`;
+    const keys = await keysUnder(root);
+    const dayOf = (k: string) => k.slice(root.length, root.length + 11);
+    const days = [...new Set(keys.map(dayOf))];
+    expect(days.length).toBeGreaterThanOrEqual(3);
+    const firstDayKeys = keys.filter((k) => dayOf(k) === days[0]);
+    const pageSize = 2;
+    // fail the request for the page right after the one that completed the first day (it held the second day's first key)
+    const failAt = Math.floor(firstDayKeys.length / pageSize) + 2;
+    const { s3, requests } = recordingClient((input, nth) => input.Prefix === root && nth === failAt);
+    try {
+      await queue.obliterate({ force: true });
+      const pass = await runIngestPass(
+        { s3, producer, done },
+        { bucket: scope.bucket, prefix: 'org-trail', concurrency: 4, pageSize, accounts: [PLAIN], regions: ['us-east-1'] },
+      );
+      expect(pass.listingErrors).toEqual([]);
+      const streamRequests = requests.filter((r) => r.Prefix === root);
+      // the retry starts a new sequence right after the first day's last key
+      const retry = streamRequests[failAt];
+      expect(retry?.ContinuationToken).toBeUndefined();
+      expect(retry?.StartAfter).toBe(firstDayKeys[firstDayKeys.length - 1]);
+      const logFiles = keys.filter((k) => 'file' in classifyObject(scope.bucket, { key: k, size: 0, etag: '' })).length;
+      // log stream, insight day, digest day: each file counted once
+      expect(pass.filesListed).toBe(logFiles + 1);
+      expect(pass.partitions).toBe(days.length + 1 + 1);
+      expect(pass.partitionsListed).toBe(pass.partitions);
+      expect(pass.filesQueued + pass.filesAdopted + pass.filesAlreadyIndexed).toBe(pass.filesListed);
+      expect(pass.lastKeyByStream.get(root)).toBe(keys[keys.length - 1]);
+    } finally {
+      s3.destroy();
+      await queue.obliterate({ force: true });
+    }
   });
 });

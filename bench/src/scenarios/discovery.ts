@@ -1,4 +1,5 @@
 import { createRandom, gzipLogFile, logFileKey, makeRecord } from '@trailscope/fixtures';
+import { STREAM_PAGE_SIZE } from '@trailscope/s3';
 import type { Scenario } from '../bench-context';
 import { createBenchS3, deleteBucket, ensureBucket, readManifest, sameManifest, uploadAll, writeManifest } from '../bench-buckets';
 import { childScript, lastJsonLine, runNode } from '../child-process';
@@ -43,7 +44,7 @@ interface Listing {
 
 export const discoveryScenario: Scenario = {
   id: 'discovery',
-  title: 'finding every log file of a bucket: partitioned planner vs one sequential listing',
+  title: 'finding every log file of a bucket: parallel per-stream listings vs one sequential listing',
   async run(ctx, out) {
     const files = ctx.options.sizes.discoveryFiles;
     if (files % PARTITIONS !== 0) throw new Error(`discoveryFiles ${files} must be a multiple of ${PARTITIONS}`);
@@ -80,9 +81,9 @@ export const discoveryScenario: Scenario = {
     };
     out.method.push(
       `A bucket of ${fmtInt(files)} log-file keys in the CloudTrail layout (plain and organization-trail accounts) on the stack's S3 server; the bodies are tiny, listing never reads them.`,
-      `Ours: the ingest planner (packages/poller \`planPartitions\`: Delimiter listings find accounts, regions and delivery days), then every day partition listed with \`listPartition\` (packages/s3), ${config.ingest.listConcurrency} in parallel (TRAILSCOPE_LIST_CONCURRENCY), as \`backfill\` and \`poll\` list.`,
+      `Ours: exactly the listing of \`backfill\` and \`poll\` (packages/poller \`planStreams\` + \`listStreams\`, as \`runIngestPass\` calls them, without the Redis work per day): Delimiter listings find accounts, kinds and regions, then each account/kind/region stream is listed as one ListObjectsV2 sequence (${STREAM_PAGE_SIZE} keys per page, from the first day in range, stopping past the last) and split into delivery-day partitions as its sorted keys arrive; ${config.ingest.listConcurrency} streams in parallel (TRAILSCOPE_LIST_CONCURRENCY). The request count includes discovery's Delimiter listings.`,
       'Baseline: one sequential ListObjectsV2 over the whole bucket, 1,000 keys per page, each key classified with `parseLogKey`.',
-      `Each strategy runs in its own Node.js process (peak RSS = the kernel's VmHWM); two rounds, the faster of each counts. Memory flatness: the planner also lists only the first ${DAYS.indexOf(halfTo) + 1} of ${DAYS.length} days (about half the files), and its peak RSS must not grow more than ${FLAT_GROWTH * 100}% when the files double. Heap used (sampled every 20 ms) is shown beside RSS: RSS also reflects how lazily V8 returns memory.`,
+      `Each strategy runs in its own Node.js process (peak RSS = the kernel's VmHWM); two rounds, the faster of each counts. Memory flatness: ours also lists only the first ${DAYS.indexOf(halfTo) + 1} of ${DAYS.length} days (about half the files), and its peak RSS must not grow more than ${FLAT_GROWTH * 100}% when the files double. Heap used (sampled every 20 ms) is shown beside RSS: RSS also reflects how lazily V8 returns memory.`,
     );
     const env = stack.envFor(ns);
     const list = async (mode: 'planner' | 'sequential', to?: string): Promise<Listing> => {
@@ -105,6 +106,7 @@ export const discoveryScenario: Scenario = {
     for (const l of [seq, ours]) {
       if (l.files !== files) throw new Error(`${l.mode} listing found ${l.files} log files, expected ${files}`);
     }
+    if (ours.partitions !== PARTITIONS) throw new Error(`ours found ${ours.partitions} day partitions, expected ${PARTITIONS}`);
     const maxHeap = (xs: Listing[]) => Math.max(...xs.map((x) => x.peakHeapUsedBytes));
     const ourRss = maxRss(rounds.planner ?? []);
     const halfRss = maxRss(rounds.plannerHalf ?? []);
@@ -118,6 +120,8 @@ export const discoveryScenario: Scenario = {
       plannerPeakRssGrowthWhenFilesDouble: round(growth),
     };
     out.data['files in the half listing'] = half.files;
+    out.data['ListObjectsV2 requests, ours (discovery included)'] = ours.listRequests;
+    out.data['ListObjectsV2 requests, baseline'] = seq.listRequests;
     out.rows.push(
       {
         scenario: 'discovery',

@@ -1,10 +1,9 @@
 import type { S3Client } from '@aws-sdk/client-s3';
-import { errorCodeOf, errorMessageOf, isRetryable, type ErrorCode } from '@trailscope/model';
 import type { Logger } from '@trailscope/runtime';
-import { listPartition, mergeSkips, type LogObject, type SkipCounts } from '@trailscope/s3';
+import { mergeSkips, type DayBatch, type LogObject, type SkipCounts } from '@trailscope/s3';
 import type { DoneTracker, IngestJobData, Producer } from '@trailscope/queue';
-import { planPartitions, type Partition, type PlanOptions } from './plan-partitions';
-import { forEachConcurrent } from './for-each-concurrent';
+import { planStreams, type PlanOptions, type StreamListing } from './plan-streams';
+import { listStreams, type ListingError } from './list-streams';
 import { isClosedDay } from './dates';
 
 export interface PassDeps {
@@ -19,13 +18,17 @@ export interface PassDeps {
 export interface PassOptions extends PlanOptions {
   signal?: AbortSignal;
   onProgress?: (stats: PassStats) => void;
-  /** Attempts per partition listing on retryable S3 errors. */
+  /** Attempts per day batch of a stream listing on retryable S3 errors. */
   listAttempts?: number;
+  /** Keys per ListObjectsV2 page (`STREAM_PAGE_SIZE` when absent). */
+  pageSize?: number;
 }
 
 export interface PassStats {
   streams: number;
+  /** Delivery-day folders found so far (the listing finds them: this grows during the pass). */
   partitions: number;
+  /** Day folders whose files were all filtered and enqueued. */
   partitionsListed: number;
   filesListed: number;
   /** New jobs added by this pass. */
@@ -39,8 +42,9 @@ export interface PassStats {
   /** Those files (bounded: BullMQ keeps a bounded number of failed jobs). */
   previouslyFailed: IngestJobData[];
   skipped: SkipCounts;
-  listingErrors: Array<{ prefix: string; code: ErrorCode; message: string }>;
-  /** Greatest key listed per stream root (the tailing checkpoint), for streams listed without error. */
+  /** Streams whose listing failed, by stream root. */
+  listingErrors: ListingError[];
+  /** Greatest key listed in a day folder per stream root (the tailing checkpoint), for streams listed without error. */
   lastKeyByStream: Map<string, string>;
 }
 
@@ -67,60 +71,31 @@ export function toJobData(f: LogObject): IngestJobData {
   return data;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 /**
- * One planning pass shared by backfill and poll: plan the day partitions, list them in parallel (bounded), skip
- * files already indexed, enqueue the rest with backpressure, and seal day folders that can no longer change.
+ * One planning pass shared by backfill and poll: discover the streams, list each one as a single sequence (streams
+ * in parallel, bounded), and for every delivery-day folder as it completes skip the files already indexed, enqueue
+ * the rest with backpressure, and seal the folder once it can no longer change.
  */
 export async function runIngestPass(deps: PassDeps, options: PassOptions): Promise<PassStats> {
   const stats = emptyPassStats();
   const now = deps.now ?? (() => new Date());
-  const plan = await planPartitions(deps.s3, options);
+  const plan = await planStreams(deps.s3, options);
   stats.streams = plan.streams.length;
-  stats.partitions = plan.partitions.length;
   mergeSkips(stats.skipped, plan.skipped);
   options.onProgress?.(stats);
-  const failedStreams = new Set<string>();
-  const maxKey = new Map<string, string>();
-  const attempts = options.listAttempts ?? 5;
 
-  const listAll = async (p: Partition): Promise<{ files: LogObject[]; skipped: SkipCounts; lastKey: string }> => {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const files: LogObject[] = [];
-        const skipped: SkipCounts = {};
-        let lastKey = '';
-        for await (const page of listPartition(deps.s3, { bucket: options.bucket, prefix: p.prefix })) {
-          files.push(...page.files);
-          mergeSkips(skipped, page.skipped);
-          if (page.lastKey && page.lastKey > lastKey) lastKey = page.lastKey;
-        }
-        return { files, skipped, lastKey };
-      } catch (err) {
-        if (!isRetryable(err) || attempt >= attempts || options.signal?.aborted) throw err;
-        deps.logger?.warn({ prefix: p.prefix, attempt, err: errorMessageOf(err) }, 'partition listing failed, retrying');
-        await sleep(Math.min(1000 * 2 ** (attempt - 1), 15000));
-      }
-    }
-  };
-
-  await forEachConcurrent(plan.partitions, options.concurrency, async (p) => {
-    if (options.signal?.aborted) return;
-    let listing;
-    try {
-      listing = await listAll(p);
-    } catch (err) {
-      failedStreams.add(p.stream.root);
-      stats.listingErrors.push({ prefix: p.prefix, code: errorCodeOf(err), message: errorMessageOf(err) });
-      deps.logger?.error({ prefix: p.prefix, code: errorCodeOf(err), err: errorMessageOf(err) }, 'partition listing failed');
+  const onBatch = async (_listing: StreamListing, batch: DayBatch): Promise<void> => {
+    mergeSkips(stats.skipped, batch.skipped);
+    if (batch.prefix === undefined || batch.date === undefined) {
+      options.onProgress?.(stats);
       return;
     }
-    mergeSkips(stats.skipped, listing.skipped);
-    const { files } = listing;
+    // Day folders are found by the listing itself: the count grows as the pass goes.
+    stats.partitions += 1;
+    const { files } = batch;
     stats.filesListed += files.length;
     if (files.length > 0) {
-      const sel = await deps.done.filterPartition(options.bucket, p.prefix, files);
+      const sel = await deps.done.filterPartition(options.bucket, batch.prefix, files);
       stats.filesAlreadyIndexed += sel.done;
       const r = await deps.producer.enqueue(sel.todo.map(toJobData));
       stats.filesQueued += r.queued;
@@ -128,13 +103,17 @@ export async function runIngestPass(deps: PassDeps, options: PassOptions): Promi
       stats.filesAlreadyIndexed += r.completed;
       stats.filesPreviouslyFailed += r.failed.length;
       stats.previouslyFailed.push(...r.failed);
-      if (isClosedDay(p.date, now())) await deps.done.seal(options.bucket, p.prefix, files.length, sel.digest);
+      if (isClosedDay(batch.date, now())) await deps.done.seal(options.bucket, batch.prefix, files.length, sel.digest);
     }
-    const prev = maxKey.get(p.stream.root);
-    if (listing.lastKey && (!prev || listing.lastKey > prev)) maxKey.set(p.stream.root, listing.lastKey);
     stats.partitionsListed += 1;
     options.onProgress?.(stats);
-  });
-  for (const [root, key] of maxKey) if (!failedStreams.has(root)) stats.lastKeyByStream.set(root, key);
+  };
+  await listStreams(
+    deps.s3,
+    plan.listings,
+    { bucket: options.bucket, concurrency: options.concurrency, signal: options.signal, listAttempts: options.listAttempts, pageSize: options.pageSize, logger: deps.logger },
+    onBatch,
+    stats,
+  );
   return stats;
 }

@@ -2,7 +2,7 @@ import { errorMessageOf } from '@trailscope/model';
 import { sleep, type Logger } from '@trailscope/runtime';
 import { CheckpointStore } from './checkpoint-store';
 import { runIngestPass, type PassDeps, type PassStats } from './ingest-pass';
-import type { PlanOptions } from './plan-partitions';
+import type { PlanOptions } from './plan-streams';
 import type { Redis } from '@trailscope/runtime';
 
 export interface PollerOptions extends Omit<PlanOptions, 'checkpoints'> {

@@ -35,8 +35,8 @@ function lastSegment(prefix: string): string {
 
 /**
  * Finds every account (plain or under an organization id) and region of a trail bucket by Delimiter listings, a
- * few requests per account, so that the files themselves can then be listed per day partition in parallel rather
- * than in one sequence over the whole bucket.
+ * few requests per account, so that the streams can then be listed in parallel rather than in one sequence over the
+ * whole bucket.
  */
 export async function discoverStreams(s3: S3Client, options: DiscoverOptions): Promise<Discovery> {
   const { bucket } = options;

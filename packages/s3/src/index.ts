@@ -4,6 +4,5 @@ export * from './classify-object';
 export * from './list-level';
 export * from './log-stream';
 export * from './discover-streams';
-export * from './discover-days';
-export * from './list-partition';
+export * from './list-stream-days';
 export * from './open-object';

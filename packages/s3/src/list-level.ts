@@ -17,33 +17,42 @@ export interface ListOptions {
   pageSize?: number;
 }
 
+async function fetchPage(s3: S3Client, options: ListOptions, token: string | undefined): Promise<{ page: ListPage; next?: string }> {
+  let out;
+  try {
+    out = await s3.send(
+      new ListObjectsV2Command({
+        Bucket: options.bucket,
+        Prefix: options.prefix,
+        Delimiter: options.delimiter,
+        StartAfter: token ? undefined : options.startAfter || undefined,
+        ContinuationToken: token,
+        MaxKeys: options.pageSize,
+      }),
+    );
+  } catch (err) {
+    throw toS3Error(err, { bucket: options.bucket, key: options.prefix, operation: 'ListObjectsV2' });
+  }
+  return {
+    page: {
+      prefixes: (out.CommonPrefixes ?? []).map((p) => p.Prefix ?? '').filter((p) => p !== ''),
+      objects: (out.Contents ?? []).map((o) => ({ key: o.Key ?? '', size: o.Size ?? 0, etag: stripEtag(o.ETag) })),
+    },
+    next: out.IsTruncated ? out.NextContinuationToken : undefined,
+  };
+}
+
 /**
  * One ListObjectsV2 sequence, page by page. Pages are yielded as they arrive so a caller holds at most one page
- * (1,000 keys) of a listing in memory, whatever the size of the bucket.
+ * (1,000 keys) of a listing in memory, whatever the size of the bucket; the SDK's own copy of a page is dropped
+ * before the page is yielded.
  */
 export async function* listPages(s3: S3Client, options: ListOptions): AsyncGenerator<ListPage> {
   let token: string | undefined;
   do {
-    let out;
-    try {
-      out = await s3.send(
-        new ListObjectsV2Command({
-          Bucket: options.bucket,
-          Prefix: options.prefix,
-          Delimiter: options.delimiter,
-          StartAfter: token ? undefined : options.startAfter || undefined,
-          ContinuationToken: token,
-          MaxKeys: options.pageSize,
-        }),
-      );
-    } catch (err) {
-      throw toS3Error(err, { bucket: options.bucket, key: options.prefix, operation: 'ListObjectsV2' });
-    }
-    yield {
-      prefixes: (out.CommonPrefixes ?? []).map((p) => p.Prefix ?? '').filter((p) => p !== ''),
-      objects: (out.Contents ?? []).map((o) => ({ key: o.Key ?? '', size: o.Size ?? 0, etag: stripEtag(o.ETag) })),
-    };
-    token = out.IsTruncated ? out.NextContinuationToken : undefined;
+    const { page, next } = await fetchPage(s3, options, token);
+    token = next;
+    yield page;
   } while (token);
 }
 

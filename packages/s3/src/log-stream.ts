@@ -1,6 +1,6 @@
 /**
  * One account/kind/region folder of a trail (`[prefix/]AWSLogs/[o-org/]<account>/<CloudTrail|...>/<region>/`):
- * the unit discovery finds and the planner splits into day partitions.
+ * the unit discovery finds; the ingest pass lists each one as a single sequence and splits it into day partitions.
  */
 export interface LogStream {
   /** Normalized user prefix ("" or ending in "/"). */
