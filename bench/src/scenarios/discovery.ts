@@ -4,6 +4,7 @@ import type { Scenario } from '../bench-context';
 import { createBenchS3, deleteBucket, ensureBucket, readManifest, sameManifest, uploadAll, writeManifest } from '../bench-buckets';
 import { childScript, lastJsonLine, runNode } from '../child-process';
 import { fmtInt, fmtMiB, fmtNum, round } from '../format';
+import { readProcCpuSeconds } from '../proc-memory';
 
 const PLAIN_ACCOUNTS = ['210000000001', '210000000002', '210000000003', '210000000004', '210000000005'];
 const ORG_ID = 'o-benchdisc01';
@@ -40,6 +41,10 @@ interface Listing {
   concurrency: number;
   peakHeapUsedBytes: number;
   peakRssBytes: number;
+  /** CPU of the listing process (sampled while it ran). */
+  clientCpuSeconds: number;
+  /** CPU of the S3 server during the listing, when the bench started it. */
+  s3CpuSeconds?: number;
 }
 
 export const discoveryScenario: Scenario = {
@@ -89,8 +94,17 @@ export const discoveryScenario: Scenario = {
     const list = async (mode: 'planner' | 'sequential', to?: string): Promise<Listing> => {
       const args = [childScript('discover'), mode, '--bucket', bucket];
       if (to) args.push('--to', to);
+      const s3Pid = stack.servicePids.s3;
+      const s3Cpu0 = s3Pid !== undefined ? readProcCpuSeconds(s3Pid) : undefined;
       const r = await runNode({ args, env, label: `discover-${mode}`, profileDir: ctx.profileDir });
-      return { ...(lastJsonLine(r.stdout, `discover ${mode}`) as unknown as Omit<Listing, 'peakRssBytes'>), peakRssBytes: r.peakRssBytes };
+      const s3Cpu1 = s3Pid !== undefined ? readProcCpuSeconds(s3Pid) : undefined;
+      const listing = lastJsonLine(r.stdout, `discover ${mode}`) as unknown as Omit<Listing, 'peakRssBytes' | 'clientCpuSeconds' | 's3CpuSeconds'>;
+      return {
+        ...listing,
+        peakRssBytes: r.peakRssBytes,
+        clientCpuSeconds: r.cpuSeconds,
+        ...(s3Cpu0 !== undefined && s3Cpu1 !== undefined ? { s3CpuSeconds: s3Cpu1 - s3Cpu0 } : {}),
+      };
     };
     const rounds: Record<string, Listing[]> = { sequential: [], planner: [], plannerHalf: [] };
     for (let round = 0; round < 2; round += 1) {
@@ -148,5 +162,21 @@ export const discoveryScenario: Scenario = {
         met: growth <= FLAT_GROWTH,
       },
     );
+    // Where the time goes: the local S3 server is one Node.js process on the same cores as the listing clients, so
+    // its CPU per key, not the number of requests, sets the pace of both strategies.
+    if (ours.s3CpuSeconds !== undefined && seq.s3CpuSeconds !== undefined) {
+      const cpuText = (l: Listing) =>
+        `${fmtNum(l.s3CpuSeconds ?? 0, 2)} s in the S3 server (${fmtNum(((l.s3CpuSeconds ?? 0) * 1e6) / files)} µs per key), ${fmtNum(l.clientCpuSeconds, 2)} s in the lister; ${fmtInt(l.listRequests)} requests`;
+      out.rows.push({
+        scenario: 'discovery',
+        name: `discovery CPU, ${fmtInt(files)} files (fastest rounds)`,
+        ours: { value: ours.s3CpuSeconds, unit: 's', text: cpuText(ours) },
+        baseline: { value: seq.s3CpuSeconds, unit: 's', text: cpuText(seq), what: 'one sequential ListObjectsV2' },
+        ratio: seq.s3CpuSeconds / ours.s3CpuSeconds,
+        ratioMeaning: 'baseline ÷ ours S3-server CPU seconds',
+        goal: 'diagnostic (where the time goes)',
+        met: null,
+      });
+    }
   },
 };
