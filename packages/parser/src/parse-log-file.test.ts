@@ -201,6 +201,28 @@ describe('parseLogFile', () => {
       expect((await batchesOf(chunked(bytes, 1 << 22))).flat().map((i) => (i.ok ? i.doc.raw : i.raw))).toEqual(records);
     });
 
+    it('reports a bad record between CloudTrail-separated records as the exact scan would', async () => {
+      const bad = '{"eventVersion":"1.09","eventTime":tru}';
+      const records = [GOOD_1, GOOD_1, bad, GOOD_1];
+      const bytes = gzipSync(`{"Records":[${records.join(',')}]}`);
+      let expected = '';
+      try {
+        JSON.parse(bad);
+      } catch (err) {
+        expected = `s3://trail-bucket/${KEY} is not valid JSON: record 4 does not parse: ${(err as Error).message}`;
+      }
+      const items: ParsedItem[] = [];
+      let caught: unknown;
+      try {
+        for await (const batch of parseLogFileBatches(chunked(bytes, 1 << 20), SOURCE)) items.push(...batch);
+      } catch (err) {
+        caught = err;
+      }
+      expect(errorCodeOf(caught)).toBe('INVALID_JSON');
+      expect((caught as Error).message).toBe(expected);
+      expect(items.map((i) => i.ok && i.doc.raw)).toEqual([GOOD_1, GOOD_1]);
+    });
+
     it('counts a batch into the stats before yielding it', async () => {
       const stats = newParseStats();
       const seen: number[] = [];

@@ -2,7 +2,7 @@ import type { Writable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { TrailscopeError, type EventDoc } from '@trailscope/model';
 import { s3UrlOf, type LogSource } from './log-source';
-import { RecordsSplitter } from './records-splitter';
+import { NOT_PARSED, RecordsSplitter } from './records-splitter';
 import { normalizeOrReason } from './normalize';
 
 export type ParsedItem =
@@ -181,14 +181,17 @@ export async function* parseLogFileBatches(
           { context: { maxObjectBytes } },
         );
       }
-      const raws = splitter.push(chunk);
+      // the splitter parses most records itself on the way (see RecordsSplitter.push); the rest are parsed here
+      const parsed: unknown[] = [];
+      const raws = splitter.push(chunk, parsed);
       if (raws.length === 0) continue;
       const batch: ParsedItem[] = [];
       let broken: TrailscopeError | undefined;
-      for (const raw of raws) {
-        let record: unknown;
+      for (let k = 0; k < raws.length; k++) {
+        const raw = raws[k] as string;
+        let record = parsed[k];
         try {
-          record = JSON.parse(raw);
+          if (record === NOT_PARSED) record = JSON.parse(raw);
         } catch (cause) {
           broken = new TrailscopeError(
             'INVALID_JSON',

@@ -34,6 +34,15 @@ const enum ValueKind {
   Scalar,
 }
 
+/**
+ * What separates two records in a CloudTrail log file: AWS writes the records with no whitespace between them, each
+ * starting with its eventVersion. See RecordsSplitter.push for how it is used (and why a match is never trusted).
+ */
+const RECORD_SEPARATOR = Buffer.from('},{"eventVersion":', 'latin1');
+
+/** push's marker for an element it did not parse. */
+export const NOT_PARSED: unique symbol = Symbol('not parsed');
+
 /** A non-object top level is kept (up to this size) only to tell invalid JSON from valid JSON of the wrong shape. */
 const NOT_OBJECT_PROBE_BYTES = 1024 * 1024;
 
@@ -76,6 +85,8 @@ export class RecordsSplitter {
   private firstInContainer = true;
   private bytesSeen = 0;
   private recordsFound = 0;
+  /** False once a separator match failed to parse in this file: the exact scan alone is used from then on. */
+  private separatorWorks = true;
   private notObject: Buffer[] = [];
   private notObjectBytes = 0;
 
@@ -86,11 +97,28 @@ export class RecordsSplitter {
     return this.recordsFound;
   }
 
-  /** Scans one chunk and returns the text of every element that ended inside it, in order. */
-  push(chunk: Buffer): string[] {
+  /**
+   * Scans one chunk and returns the text of every element that ended inside it, in order.
+   *
+   * With `parsed`, the splitter also gets to parse: it appends one entry per returned element, the element's
+   * JSON.parse value or NOT_PARSED, and may take a shortcut for whole records. Finding an element's end byte by byte
+   * cost a third of what JSON.parse then spends on the same text, so at a record start the splitter first looks (with
+   * a native search, several times faster) for the separator CloudTrail writes between records,
+   * `},{"eventVersion":`, and offers the text up to it to JSON.parse. When that parses, it is exactly one JSON object
+   * starting at the record start, which is exactly the element the byte-by-byte scan would have found (that scan
+   * follows JSON's strings and brackets, and a valid object's brackets balance only at its end): the same text,
+   * already parsed. When it does not parse (the separator matched inside a record or past its end, or the record is
+   * invalid), nothing is kept and the exact scan takes over, for the rest of the file, so that a file written
+   * otherwise costs one failed parse. Without `parsed`, only the exact scan runs.
+   */
+  push(chunk: Buffer, parsed?: unknown[]): string[] {
     const out: string[] = [];
     const len = chunk.length;
     let i = 0;
+    /** Where the separator shortcut last stopped: the element starting there goes to the exact scan. */
+    let exactFrom = -1;
+    /** Set once the rest of this chunk is known to hold no separator, so that it is not searched again. */
+    let noSeparator = false;
     if (this.bytesSeen === 0 && len >= 3 && chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf) i = 3;
     this.bytesSeen += len;
     while (i < len) {
@@ -103,6 +131,7 @@ export class RecordsSplitter {
             return out;
           }
           out.push(this.take(chunk, start, end));
+          parsed?.push(NOT_PARSED);
           this.recordsFound++;
           this.phase = Phase.CommaOrArrayEnd;
           i = end;
@@ -135,6 +164,20 @@ export class RecordsSplitter {
           const c = chunk[i] as number;
           if (isWhitespace(c)) {
             i++;
+            break;
+          }
+          if (
+            c === LBRACE &&
+            parsed !== undefined &&
+            this.separatorWorks &&
+            !noSeparator &&
+            i !== exactFrom &&
+            (this.phase === Phase.Elem || this.phase === Phase.ElemOrEnd)
+          ) {
+            exactFrom = this.takeSeparated(chunk, i, out, parsed);
+            noSeparator = exactFrom < 0;
+            if (noSeparator) exactFrom = -exactFrom - 1;
+            i = exactFrom;
             break;
           }
           // A value starting at this byte is left for the scanning phases above.
@@ -229,6 +272,32 @@ export class RecordsSplitter {
         return this.unexpected(c, 'the end of the text after the top-level object');
       default:
         throw new TrailscopeError('INTERNAL', `records splitter reached an impossible state ${this.phase}`);
+    }
+  }
+
+  /**
+   * From the record starting at `start` (a "{" in this chunk), takes every record that ends at a RECORD_SEPARATOR
+   * and parses as JSON (see push). Returns where it stopped, at the start of a record left to the exact scan, encoded
+   * as `-stop - 1` when it stopped because the rest of the chunk holds no separator.
+   */
+  private takeSeparated(chunk: Buffer, start: number, out: string[], parsed: unknown[]): number {
+    for (;;) {
+      const at = chunk.indexOf(RECORD_SEPARATOR, start);
+      if (at < 0) return -start - 1;
+      const text = chunk.toString('utf8', start, at + 1);
+      let value: unknown;
+      try {
+        value = JSON.parse(text);
+      } catch {
+        this.separatorWorks = false;
+        return start;
+      }
+      out.push(text);
+      parsed.push(value);
+      this.recordsFound++;
+      // past the separator's "}," : the next record's "{" starts an element, as after any comma
+      this.phase = Phase.Elem;
+      start = at + 2;
     }
   }
 
