@@ -88,12 +88,14 @@ export const discoveryScenario: Scenario = {
       `A bucket of ${fmtInt(files)} log-file keys in the CloudTrail layout (plain and organization-trail accounts) on the stack's S3 server; the bodies are tiny, listing never reads them.`,
       `Ours: exactly the listing of \`backfill\` and \`poll\` (packages/poller \`planStreams\` + \`listStreams\`, as \`runIngestPass\` calls them, without the Redis work per day): Delimiter listings find accounts, kinds and regions, then each account/kind/region stream is listed as one ListObjectsV2 sequence (${STREAM_PAGE_SIZE} keys per page, from the first day in range, stopping past the last) and split into delivery-day partitions as its sorted keys arrive; ${config.ingest.listConcurrency} streams in parallel (TRAILSCOPE_LIST_CONCURRENCY). The request count includes discovery's Delimiter listings.`,
       'Baseline: one sequential ListObjectsV2 over the whole bucket, 1,000 keys per page, each key classified with `parseLogKey`.',
+      'Diagnostic: ours again with one stream listing at a time (`--concurrency 1`), to separate the cost of the requests from the cost of serving them in parallel; the S3 server and lister CPU of each strategy are read from /proc during its run.',
       `Each strategy runs in its own Node.js process (peak RSS = the kernel's VmHWM); two rounds, the faster of each counts. Memory flatness: ours also lists only the first ${DAYS.indexOf(halfTo) + 1} of ${DAYS.length} days (about half the files), and its peak RSS must not grow more than ${FLAT_GROWTH * 100}% when the files double. Heap used (sampled every 20 ms) is shown beside RSS: RSS also reflects how lazily V8 returns memory.`,
     );
     const env = stack.envFor(ns);
-    const list = async (mode: 'planner' | 'sequential', to?: string): Promise<Listing> => {
+    const list = async (mode: 'planner' | 'sequential', to?: string, concurrency?: number): Promise<Listing> => {
       const args = [childScript('discover'), mode, '--bucket', bucket];
       if (to) args.push('--to', to);
+      if (concurrency !== undefined) args.push('--concurrency', String(concurrency));
       const s3Pid = stack.servicePids.s3;
       const s3Cpu0 = s3Pid !== undefined ? readProcCpuSeconds(s3Pid) : undefined;
       const r = await runNode({ args, env, label: `discover-${mode}`, profileDir: ctx.profileDir });
@@ -106,10 +108,12 @@ export const discoveryScenario: Scenario = {
         ...(s3Cpu0 !== undefined && s3Cpu1 !== undefined ? { s3CpuSeconds: s3Cpu1 - s3Cpu0 } : {}),
       };
     };
-    const rounds: Record<string, Listing[]> = { sequential: [], planner: [], plannerHalf: [] };
+    const rounds: Record<string, Listing[]> = { sequential: [], planner: [], plannerHalf: [], plannerOneAtATime: [] };
     for (let round = 0; round < 2; round += 1) {
       rounds.sequential?.push(await list('sequential'));
       rounds.planner?.push(await list('planner'));
+      // diagnostic: the same listing with one request at a time, which a single-process server serves best
+      rounds.plannerOneAtATime?.push(await list('planner', undefined, 1));
       rounds.plannerHalf?.push(await list('planner', halfTo));
     }
     const best = (xs: Listing[]) => xs.reduce((a, b) => (b.seconds < a.seconds ? b : a));
@@ -130,6 +134,7 @@ export const discoveryScenario: Scenario = {
       sequential: rounds.sequential,
       planner: rounds.planner,
       plannerHalf: rounds.plannerHalf,
+      plannerOneAtATime: rounds.plannerOneAtATime,
       speedup: round(seq.seconds / ours.seconds),
       plannerPeakRssGrowthWhenFilesDouble: round(growth),
     };
@@ -162,6 +167,22 @@ export const discoveryScenario: Scenario = {
         met: growth <= FLAT_GROWTH,
       },
     );
+    const one = best(rounds.plannerOneAtATime ?? []);
+    if (one.files !== files) throw new Error(`ours, one listing at a time, found ${one.files} log files, expected ${files}`);
+    out.rows.push({
+      scenario: 'discovery',
+      name: `discovery time, ${fmtInt(files)} files, one stream listing at a time (TRAILSCOPE_LIST_CONCURRENCY=1)`,
+      ours: {
+        value: one.seconds,
+        unit: 's',
+        text: `${fmtNum(one.seconds, 2)} s (${fmtInt(files / one.seconds)} files/s)${one.s3CpuSeconds !== undefined ? `; ${fmtNum(one.s3CpuSeconds, 2)} s in the S3 server` : ''}`,
+      },
+      baseline: { value: seq.seconds, unit: 's', text: `${fmtNum(seq.seconds, 2)} s (${fmtInt(files / seq.seconds)} files/s)`, what: 'one sequential ListObjectsV2' },
+      ratio: seq.seconds / one.seconds,
+      ratioMeaning: 'speed-up: baseline s ÷ ours s',
+      goal: 'diagnostic (where the time goes)',
+      met: null,
+    });
     // Where the time goes: the local S3 server is one Node.js process on the same cores as the listing clients, so
     // its CPU per key, not the number of requests, sets the pace of both strategies.
     if (ours.s3CpuSeconds !== undefined && seq.s3CpuSeconds !== undefined) {
