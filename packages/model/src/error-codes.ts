@@ -7,6 +7,8 @@ export const ERROR_CODES = {
   CONFIG_INVALID: { retryable: false, httpStatus: 500, exitCode: 78, summary: 'invalid configuration' },
   VALIDATION_FAILED: { retryable: false, httpStatus: 400, exitCode: 2, summary: 'request failed validation' },
   INVALID_CURSOR: { retryable: false, httpStatus: 400, exitCode: 2, summary: 'pagination cursor is invalid or expired' },
+  QUERY_TOO_COSTLY: { retryable: false, httpStatus: 400, exitCode: 2, summary: 'query over a cost limit (the field and the limit are named)' },
+  RATE_LIMITED: { retryable: true, httpStatus: 429, exitCode: 1, summary: 'too many requests for this API key; retry later' },
   NOT_FOUND: { retryable: false, httpStatus: 404, exitCode: 1, summary: 'no such event or resource' },
   UNAUTHORIZED: { retryable: false, httpStatus: 401, exitCode: 1, summary: 'missing or invalid credentials' },
   FORBIDDEN: { retryable: false, httpStatus: 403, exitCode: 1, summary: 'credentials do not allow this scope' },
