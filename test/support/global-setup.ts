@@ -20,6 +20,9 @@ function say(line: string): void {
 }
 
 export default async function globalSetup(): Promise<void> {
+  // The tests' own AWS SDK clients would print the SDK's Node 20 notice into the test output; the CLI entry sets
+  // the same switch for every trailscope process.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   buildOnce();
   if (process.env.TRAILSCOPE_SKIP_STACK === '1') {
     process.env.TRAILSCOPE_TEST_MODE = 'external';
