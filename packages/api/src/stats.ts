@@ -1,6 +1,6 @@
 import { FIELDS, type Names } from '@trailscope/model';
 import type { OpenSearchClient } from '@trailscope/runtime';
-import { wrapOpenSearchError } from '@trailscope/query';
+import { toOpenSearchError } from '@trailscope/runtime';
 
 export interface QueueCounts {
   waiting: number;
@@ -61,7 +61,7 @@ export async function gatherStats(
     newest = search.body as unknown as typeof newest;
     cat = Array.isArray(indices.body) ? (indices.body as Array<Record<string, string>>) : [];
   } catch (err) {
-    throw wrapOpenSearchError(err, 'stats', names.eventsAlias);
+    throw toOpenSearchError(err, 'stats', { target: names.eventsAlias });
   }
   const iso = (ms: number | null | undefined) => (typeof ms === 'number' ? new Date(ms).toISOString() : undefined);
   const eventMs = newest.aggregations?.eventTime?.value ?? undefined;

@@ -1,4 +1,3 @@
-export * from './opensearch-error';
 export * from './event-template';
 export * from './dead-letter-index';
 export * from './retention';

@@ -2,7 +2,7 @@ import { TrailscopeError } from '@trailscope/model';
 import type { Config, OpenSearchClient } from '@trailscope/runtime';
 import { deadLetterIndexBody } from './dead-letter-index';
 import { EVENT_TEMPLATE_VERSION, eventTemplateBody } from './event-template';
-import { errorFacts, toOpenSearchError } from './opensearch-error';
+import { errorFacts, toOpenSearchError } from '@trailscope/runtime';
 import { applyRetention, hasIsmPlugin, installRetentionPolicy, type RetentionPolicyResult } from './retention';
 
 export interface SetupReport {

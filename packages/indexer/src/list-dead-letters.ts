@@ -1,6 +1,6 @@
 import type { Config, OpenSearchClient } from '@trailscope/runtime';
 import type { DeadLetterDoc } from './dead-letter-index';
-import { errorFacts, toOpenSearchError } from './opensearch-error';
+import { errorFacts, toOpenSearchError } from '@trailscope/runtime';
 
 export interface DeadLetterListing {
   /** Dead-lettered records in the index (all of them, not only those returned). */

@@ -1,6 +1,6 @@
 import { indexPeriodStart, type IndexPeriod } from '@trailscope/model';
 import type { Config, OpenSearchClient } from '@trailscope/runtime';
-import { errorFacts, toOpenSearchError } from './opensearch-error';
+import { errorFacts, toOpenSearchError } from '@trailscope/runtime';
 
 const DAY_MS = 86_400_000;
 

@@ -1,5 +1,5 @@
 import type { Config, OpenSearchClient } from '@trailscope/runtime';
-import { toOpenSearchError } from './opensearch-error';
+import { toOpenSearchError } from '@trailscope/runtime';
 
 /**
  * An id of this namespace's event store that changes whenever its indices are created afresh: the uuid of the

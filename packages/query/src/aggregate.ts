@@ -5,7 +5,7 @@ import { CALENDAR_INTERVALS, FIXED_INTERVAL_RE } from './aggregation-request';
 import type { Scope } from './scope';
 import { aggregatableField } from './fields';
 import { resolveTimeRange, toDsl, type EventTimeRange } from './to-dsl';
-import { wrapOpenSearchError } from './opensearch-error';
+import { toOpenSearchError } from '@trailscope/runtime';
 
 export const MAX_HISTOGRAM_BUCKETS = 10_000;
 
@@ -127,7 +127,7 @@ export async function aggregate(
     });
     body = res.body as unknown as typeof body;
   } catch (err) {
-    throw wrapOpenSearchError(err, 'aggregate', names.eventsAlias);
+    throw toOpenSearchError(err, 'aggregate', { callerQuery: true, field: 'aggs', target: names.eventsAlias });
   }
   return { total: body.hits.total?.value ?? 0, aggs: readAggs(request.aggs, body.aggregations ?? {}) };
 }

@@ -3,7 +3,7 @@ import type { Names } from '@trailscope/model';
 import type { SearchFilters } from './search-filters';
 import type { Scope } from './scope';
 import { toDsl } from './to-dsl';
-import { wrapOpenSearchError } from './opensearch-error';
+import { toOpenSearchError } from '@trailscope/runtime';
 
 /** Exact number of events matching the filters within the scope. */
 export async function count(
@@ -23,6 +23,6 @@ export async function count(
     });
     return (res.body as { count: number }).count;
   } catch (err) {
-    throw wrapOpenSearchError(err, 'count', names.eventsAlias);
+    throw toOpenSearchError(err, 'count', { callerQuery: true, target: names.eventsAlias });
   }
 }

@@ -2,7 +2,7 @@ import type { OpenSearchClient } from '@trailscope/runtime';
 import { FIELDS, TrailscopeError, type Names } from '@trailscope/model';
 import { scopeClauses, type Scope } from './scope';
 import { toTypedEvent, type Hit, type TypedEvent } from './typed-event';
-import { wrapOpenSearchError } from './opensearch-error';
+import { toOpenSearchError } from '@trailscope/runtime';
 
 /**
  * One event by document id or eventID, searched across every index behind the alias (its index depends on an
@@ -38,7 +38,7 @@ export async function getEvent(
     });
     hits = (res.body as unknown as { hits: { hits: Hit[] } }).hits.hits;
   } catch (err) {
-    throw wrapOpenSearchError(err, 'get event', names.eventsAlias);
+    throw toOpenSearchError(err, 'get event', { callerQuery: true, field: 'eventId', target: names.eventsAlias });
   }
   const hit = hits[0];
   if (!hit) throw new TrailscopeError('NOT_FOUND', `eventId: no event "${id}"`, { context: { field: 'eventId', id } });

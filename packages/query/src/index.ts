@@ -8,7 +8,6 @@ export * from './source-ip';
 export * from './to-dsl';
 export * from './cursor';
 export * from './typed-event';
-export * from './opensearch-error';
 export * from './search';
 export * from './count';
 export * from './aggregate';

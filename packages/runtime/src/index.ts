@@ -4,3 +4,4 @@ export * from './logger';
 export * from './clients';
 export * from './shutdown';
 export * from './sleep';
+export * from './opensearch-error';

@@ -1,8 +1,8 @@
 import { randomBytes, createHash, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import { TrailscopeError, type Names } from '@trailscope/model';
-import type { OpenSearchClient } from '@trailscope/runtime';
-import { AccountId, Region, wrapOpenSearchError, type Scope } from '@trailscope/query';
+import { toOpenSearchError, type OpenSearchClient } from '@trailscope/runtime';
+import { AccountId, Region, type Scope } from '@trailscope/query';
 import { SealedSecretSchema, openSecret, sealSecret } from './secret-box';
 import { deriveSecretKey, requireServerKey } from './server-key';
 
@@ -100,7 +100,7 @@ export function createKeyStore(client: OpenSearchClient, names: Pick<Names, 'key
       });
     } catch (err) {
       if ((err as { meta?: { body?: { error?: { type?: string } } } }).meta?.body?.error?.type === 'resource_already_exists_exception') return;
-      throw wrapOpenSearchError(err, 'create API key index', index);
+      throw toOpenSearchError(err, 'create API key index', { target: index });
     }
   }
 
@@ -112,7 +112,7 @@ export function createKeyStore(client: OpenSearchClient, names: Pick<Names, 'key
       if (!body.found) return undefined;
       return StoredKeySchema.parse(body._source);
     } catch (err) {
-      throw wrapOpenSearchError(err, 'read API key', index);
+      throw toOpenSearchError(err, 'read API key', { target: index });
     }
   }
 
@@ -136,7 +136,7 @@ export function createKeyStore(client: OpenSearchClient, names: Pick<Names, 'key
       try {
         await client.index({ index, id, body: stored as never, op_type: 'create', refresh: 'wait_for' });
       } catch (err) {
-        throw wrapOpenSearchError(err, 'store API key', index);
+        throw toOpenSearchError(err, 'store API key', { target: index });
       }
       return { ...infoOf(stored), secret };
     },
@@ -150,7 +150,7 @@ export function createKeyStore(client: OpenSearchClient, names: Pick<Names, 'key
         const hits = ((res.body as { hits?: { hits?: Array<{ _source: unknown }> } }).hits?.hits ?? []);
         return hits.map((h) => infoOf(StoredKeySchema.extend({ secret: SealedSecretSchema.optional() }).parse(h._source) as StoredKey));
       } catch (err) {
-        throw wrapOpenSearchError(err, 'list API keys', index);
+        throw toOpenSearchError(err, 'list API keys', { target: index });
       }
     },
 
@@ -163,7 +163,7 @@ export function createKeyStore(client: OpenSearchClient, names: Pick<Names, 'key
       try {
         await client.update({ index, id, body: { doc: { revokedAt } } as never, refresh: 'wait_for' });
       } catch (err) {
-        throw wrapOpenSearchError(err, 'revoke API key', index);
+        throw toOpenSearchError(err, 'revoke API key', { target: index });
       }
       return infoOf({ ...key, revokedAt });
     },
