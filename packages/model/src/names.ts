@@ -32,6 +32,11 @@ export function namesFor(namespace: string) {
     eventTemplate: `${namespace}-events-template`,
     deadLetterIndex: `${namespace}-deadletter`,
     keysIndex: `${namespace}-apikeys`,
+    /** Findings of detection rules (one index, template-managed); `findingsTemplate` applies to it. */
+    findingsIndex: `${namespace}-findings`,
+    findingsTemplate: `${namespace}-findings-template`,
+    /** The applied detection rule set and its version. */
+    rulesIndex: `${namespace}-rules`,
     retentionPolicy: `${namespace}-retention`,
     /** BullMQ queue of log files to ingest. */
     ingestQueue: `${namespace}-ingest`,

@@ -1,0 +1,128 @@
+import { errorMessageOf } from '@trailscope/model';
+import { sleep, toOpenSearchError, type Config, type Logger, type OpenSearchClient, type Redis } from '@trailscope/runtime';
+import { installDetectionIndices } from '../findings-index';
+import { writeFindings } from '../findings-writer';
+import { RuleSetCache, type LoadedRuleSet } from '../rule-set-store';
+import { evaluateBatch } from './evaluate-batch';
+import { LeaderLock } from './leader-lock';
+import { PendingFiles, filesFilter } from './pending-files';
+
+export interface DetectorDeps {
+  opensearch: OpenSearchClient;
+  redis: Redis;
+  config: Pick<Config, 'names' | 'namespace'>;
+  logger: Logger;
+}
+
+export interface DetectorOptions {
+  /** Pause between passes when nothing is pending. */
+  intervalMs?: number;
+  /** How often the applied rule set is read again (changes apply within this time, no restart). */
+  ruleRefreshMs?: number;
+  /** Files evaluated per pass. */
+  batchFiles?: number;
+  lockTtlMs?: number;
+  now?: () => Date;
+}
+
+export interface Detector {
+  /** Records that a file's events are all indexed; call before marking the file done. */
+  fileIndexed(file: { bucket: string; key: string }): Promise<void>;
+  /** Runs passes until nothing is pending (or another process leads); resolves with the files evaluated. */
+  drain(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+export const DEFAULT_DETECT_INTERVAL_MS = 5_000;
+export const DEFAULT_RULE_REFRESH_MS = 30_000;
+
+/**
+ * Live detection. Workers report every file they finished indexing; one detector at a time (a Redis lock among the
+ * worker processes) evaluates the applied rule set over the events those files created, writes the findings, and
+ * only then forgets the files. So each event is evaluated after it is indexed whatever path brought it (poll,
+ * backfill, retries, replays, late events), and a crash anywhere only repeats work whose writes are idempotent.
+ */
+export function startDetector(deps: DetectorDeps, options: DetectorOptions = {}): Detector {
+  const { opensearch, redis, config, logger } = deps;
+  const intervalMs = options.intervalMs ?? DEFAULT_DETECT_INTERVAL_MS;
+  const batchFiles = options.batchFiles ?? 50;
+  const now = options.now ?? (() => new Date());
+  const pending = new PendingFiles(redis, config.names.redisPrefix);
+  const lock = new LeaderLock(redis, `${config.names.redisPrefix}detect:leader`, options.lockTtlMs ?? 60_000);
+  const rules = new RuleSetCache(opensearch, config, options.ruleRefreshMs ?? DEFAULT_RULE_REFRESH_MS, (set: LoadedRuleSet | undefined, previous) => {
+    if (set) logger.info({ version: set.version, rules: set.rules.length, refused: set.refused.length, previousVersion: previous?.version }, 'detection rule set loaded');
+    else if (previous) logger.info({ previousVersion: previous.version }, 'detection rule set removed');
+    for (const r of set?.refused ?? []) logger.error({ file: r.file, line: r.line, reason: r.reason }, 'detection rule refused; the other rules run');
+  });
+  const abort = new AbortController();
+  let indicesReady = false;
+  let running: Promise<number> | undefined;
+
+  async function pass(): Promise<number> {
+    if (!(await lock.acquire())) return 0;
+    const set = await rules.current(now().getTime());
+    const batch = await pending.take(batchFiles);
+    if (batch.length === 0) return 0;
+    if (set && set.rules.length > 0) {
+      if (!indicesReady) {
+        await installDetectionIndices(opensearch, config);
+        indicesReady = true;
+      }
+      try {
+        // the files' last bulk requests may not be searchable yet
+        await opensearch.indices.refresh({ index: config.names.eventsAlias, ignore_unavailable: true, allow_no_indices: true });
+      } catch (err) {
+        throw toOpenSearchError(err, `refreshing ${config.names.eventsAlias}`);
+      }
+      const filter = filesFilter(batch.map((b) => b.file));
+      const onRuleError = (rule: { id: string; file: string }, err: unknown) =>
+        logger.error({ ruleId: rule.id, file: rule.file, err: errorMessageOf(err), files: batch.length }, 'detection rule failed on these files; the other rules ran');
+      const writes = await evaluateBatch({ client: opensearch, names: config.names, now, signal: abort.signal, onRuleError }, set.rules, filter);
+      if (abort.signal.aborted) return 0;
+      const written = await writeFindings(opensearch, config, writes, { refresh: 'wait_for' });
+      if (written.created > 0 || written.updated > 0) {
+        logger.info({ files: batch.length, ruleSet: set.version, created: written.created, updated: written.updated }, 'detection pass wrote findings');
+      }
+    }
+    await pending.remove(batch.map((b) => b.member));
+    return batch.length;
+  }
+
+  async function drain(): Promise<number> {
+    running ??= (async () => {
+      let total = 0;
+      for (;;) {
+        const n = await pass();
+        total += n;
+        if (n === 0 || abort.signal.aborted) return total;
+      }
+    })().finally(() => {
+      running = undefined;
+    });
+    return running;
+  }
+
+  const loop = (async () => {
+    let failures = 0;
+    while (!abort.signal.aborted) {
+      try {
+        await drain();
+        failures = 0;
+      } catch (err) {
+        failures++;
+        if (failures === 1 || failures % 10 === 0) logger.warn({ err: errorMessageOf(err), failures }, 'detection pass failed; files stay pending and are evaluated again');
+      }
+      await sleep(intervalMs, abort.signal);
+    }
+  })();
+
+  return {
+    fileIndexed: (file) => pending.add(file, now().getTime()),
+    drain,
+    async stop() {
+      abort.abort();
+      await loop;
+      await lock.release().catch(() => undefined);
+    },
+  };
+}

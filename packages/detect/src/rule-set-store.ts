@@ -1,0 +1,105 @@
+import { createHash } from 'node:crypto';
+import { TrailscopeError } from '@trailscope/model';
+import { errorFacts, toOpenSearchError, type Config, type OpenSearchClient } from '@trailscope/runtime';
+import { loadRuleText, type CompiledRule, type RefusedRule, type SkippedRule } from '@trailscope/rules';
+
+export interface RuleFile {
+  /** Path relative to the applied directory: what errors and `rules check` name. */
+  path: string;
+  text: string;
+}
+
+export interface StoredRuleSet {
+  version: string;
+  appliedAt: string;
+  files: RuleFile[];
+}
+
+export interface LoadedRuleSet {
+  version: string;
+  appliedAt: string;
+  rules: CompiledRule[];
+  refused: RefusedRule[];
+  skipped: SkippedRule[];
+}
+
+const CURRENT = 'current';
+
+/** The version of a rule set: a hash of its files' paths and texts, whatever order they were read in. */
+export function ruleSetVersion(files: RuleFile[]): string {
+  const h = createHash('sha256');
+  for (const f of [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))) h.update(`${f.path}\0${f.text}\0`);
+  return h.digest('hex').slice(0, 16);
+}
+
+/** Compiles stored files; a file that fails is reported in `refused` and never stops the others. */
+export function compileRuleSet(stored: StoredRuleSet): LoadedRuleSet {
+  const out: LoadedRuleSet = { version: stored.version, appliedAt: stored.appliedAt, rules: [], refused: [], skipped: [] };
+  for (const f of stored.files) {
+    try {
+      const r = loadRuleText(f.text, f.path);
+      out.rules.push(...r.rules);
+      out.refused.push(...r.refused);
+      out.skipped.push(...r.skipped);
+    } catch (err) {
+      out.refused.push({ file: f.path, reason: err instanceof Error ? err.message : String(err) });
+    }
+  }
+  return out;
+}
+
+/** Stores `files` as the rule set live detection uses; returns the stored set. */
+export async function storeRuleSet(client: OpenSearchClient, config: Pick<Config, 'names'>, files: RuleFile[], now = new Date()): Promise<StoredRuleSet> {
+  const stored: StoredRuleSet = { version: ruleSetVersion(files), appliedAt: now.toISOString(), files };
+  const index = config.names.rulesIndex;
+  try {
+    await client.index({ index, id: CURRENT, body: stored as never, refresh: true });
+  } catch (err) {
+    throw toOpenSearchError(err, `storing the rule set in ${index}`, { target: index });
+  }
+  return stored;
+}
+
+/** The applied rule set, or undefined when none was applied (or setup has not created the index). */
+export async function readRuleSet(client: OpenSearchClient, config: Pick<Config, 'names'>): Promise<StoredRuleSet | undefined> {
+  const index = config.names.rulesIndex;
+  try {
+    const res = await client.get({ index, id: CURRENT });
+    const source = (res.body as { _source?: StoredRuleSet })._source;
+    if (!source || typeof source.version !== 'string' || !Array.isArray(source.files)) {
+      throw new TrailscopeError('INTERNAL', `${index}/${CURRENT} does not hold a rule set`);
+    }
+    return source;
+  } catch (err) {
+    if (errorFacts(err).statusCode === 404) return undefined;
+    throw toOpenSearchError(err, `reading the rule set from ${index}`, { target: index });
+  }
+}
+
+/**
+ * The rule set as the running processes see it: read from OpenSearch at most every `refreshMs`, compiled again only
+ * when its version changes. A failed read keeps the last good set (detection goes on through a blip).
+ */
+export class RuleSetCache {
+  private loaded: LoadedRuleSet | undefined;
+  private readAtMs = -Infinity;
+
+  constructor(
+    private readonly client: OpenSearchClient,
+    private readonly config: Pick<Config, 'names'>,
+    private readonly refreshMs = 30_000,
+    private readonly onChange?: (set: LoadedRuleSet | undefined, previous: LoadedRuleSet | undefined) => void,
+  ) {}
+
+  async current(nowMs = Date.now()): Promise<LoadedRuleSet | undefined> {
+    if (nowMs - this.readAtMs < this.refreshMs) return this.loaded;
+    const stored = await readRuleSet(this.client, this.config);
+    this.readAtMs = nowMs;
+    if (stored?.version !== this.loaded?.version) {
+      const previous = this.loaded;
+      this.loaded = stored ? compileRuleSet(stored) : undefined;
+      this.onChange?.(this.loaded, previous);
+    }
+    return this.loaded;
+  }
+}

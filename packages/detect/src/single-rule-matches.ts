@@ -1,0 +1,82 @@
+import { isRetryable, type Names } from '@trailscope/model';
+import type { OpenSearchClient } from '@trailscope/runtime';
+import type { SingleEventRule } from '@trailscope/rules';
+import { EVENT_FACT_FIELDS, type EventFacts } from './finding-builder';
+import { and, streamEvents } from './event-stream';
+
+export interface SingleMatch {
+  rule: SingleEventRule;
+  event: EventFacts;
+}
+
+export interface MatchOptions {
+  pageSize?: number;
+  signal?: AbortSignal;
+  /** Called with every page of matches, in order; awaited (backpressure). */
+  onMatches: (matches: SingleMatch[]) => Promise<void> | void;
+  /**
+   * A rule whose query OpenSearch refuses (not an outage): reported here and skipped, so a broken rule never stops
+   * the others. Without it the error propagates.
+   */
+  onRuleError?: (rule: SingleEventRule, err: unknown) => void;
+}
+
+/** Parses a stored record; undefined when `raw` is missing (a document indexed without it cannot be matched). */
+export function recordOf(source: Record<string, unknown>): unknown {
+  return typeof source.raw === 'string' ? JSON.parse(source.raw) : undefined;
+}
+
+function factsOf(hit: { _id: string; _source: Record<string, unknown> }): EventFacts {
+  const s = hit._source as unknown as EventFacts;
+  return { ...s, id: typeof s.id === 'string' && s.id !== '' ? s.id : hit._id };
+}
+
+/**
+ * Every match of `rules` among the events selected by `filter`. A rule whose query is exact (toDsl) is answered by
+ * OpenSearch alone and only the matching events' fields are read; the other rules share one pass over the union of
+ * their candidate queries, reading the stored records and confirming each with match(). Memory holds one page.
+ */
+export async function findSingleMatches(
+  client: OpenSearchClient,
+  names: Pick<Names, 'eventsAlias'>,
+  rules: SingleEventRule[],
+  filter: object | undefined,
+  options: MatchOptions,
+): Promise<void> {
+  const confirm: SingleEventRule[] = [];
+  for (const rule of rules) {
+    const dsl = rule.toDsl();
+    if (dsl === undefined) {
+      confirm.push(rule);
+      continue;
+    }
+    try {
+      for await (const page of streamEvents(client, names, and(filter, dsl), { source: EVENT_FACT_FIELDS, pageSize: options.pageSize, signal: options.signal })) {
+        await options.onMatches(page.map((hit) => ({ rule, event: factsOf(hit) })));
+      }
+    } catch (err) {
+      if (!options.onRuleError || isRetryable(err)) throw err;
+      options.onRuleError(rule, err);
+    }
+  }
+  if (confirm.length === 0) return;
+  const candidates = confirm.length === 1 ? (confirm[0] as SingleEventRule).candidateDsl() : { bool: { should: confirm.map((r) => r.candidateDsl()), minimum_should_match: 1 } };
+  for await (const page of streamEvents(client, names, and(filter, candidates), { source: true, pageSize: options.pageSize, signal: options.signal })) {
+    const matches: SingleMatch[] = [];
+    for (const hit of page) {
+      const record = recordOf(hit._source);
+      if (record === undefined) continue;
+      for (const rule of confirm) {
+        // a rule that throws on one record is that rule's problem; the others still see it
+        let hit2 = false;
+        try {
+          hit2 = rule.match(record);
+        } catch {
+          hit2 = false;
+        }
+        if (hit2) matches.push({ rule, event: factsOf(hit) });
+      }
+    }
+    if (matches.length > 0) await options.onMatches(matches);
+  }
+}
