@@ -1,4 +1,4 @@
-import { aggregate, closePit, decodeCursor, parseAggregationRequest, parseSearchRequest, requestHash, search, UNRESTRICTED, type SearchRequest } from '@trailscope/query';
+import { aggregate, parseAggregationRequest, parseSearchRequest, releaseCursor as releasePit, search, UNRESTRICTED, type SearchRequest } from '@trailscope/query';
 import { createOpenSearchClient, type OpenSearchClient } from '@trailscope/runtime';
 import type { Scenario } from '../bench-context';
 import { fmtInt, fmtNum, round } from '../format';
@@ -79,11 +79,10 @@ export const queryScenario: Scenario = {
     const users = ['alice', 'bob', 'carol', 'ci-deployer', 'security-audit'];
     const cidrs = ['10.0.0.0/8', '198.0.0.0/8', '203.0.0.0/9', '192.0.0.0/10'];
     const pick = <T>(xs: readonly T[], i: number) => xs[i % xs.length] as T;
-    // A search that has more pages holds a point in time open for the cursor; a caller that never pages on leaves it
-    // to expire. Released here outside the timing, or a few hundred timed searches would hit the node's PIT limit.
+    // A cursor holds a point in time once its second page opened one; a caller that never pages on leaves it to
+    // expire. Released here outside the timing, or the deep-page run would leave one behind.
     const releaseCursor = (req: SearchRequest, cursor: string | undefined) => async () => {
-      const pit = cursor ? decodeCursor(cursor, requestHash(req, req.sort)).p : undefined;
-      if (pit) await closePit(client, pit);
+      if (cursor) await releasePit(client, names, { ...req, cursor }, UNRESTRICTED);
     };
     const page = async (input: unknown) => {
       const req = parseSearchRequest(input);

@@ -7,6 +7,7 @@ export * from './time-expression';
 export * from './source-ip';
 export * from './to-dsl';
 export * from './cursor';
+export * from './pit-limiter';
 export * from './typed-event';
 export * from './search';
 export * from './count';

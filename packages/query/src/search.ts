@@ -3,9 +3,10 @@ import { FIELDS, TrailscopeError, type Names } from '@trailscope/model';
 import type { SearchRequest } from './search-request';
 import type { Scope } from './scope';
 import { sortFor, toDsl, type Dsl } from './to-dsl';
-import { decodeCursor, encodeCursor, requestHash, type Cursor } from './cursor';
+import { decodeCursor, encodeCursor, invalidCursor, localCursorBinding, requestHash, type Cursor, type CursorBinding } from './cursor';
+import { keepAliveMs, type PitLimiter } from './pit-limiter';
 import { toTypedEvent, type Hit, type TypedEvent } from './typed-event';
-import { openSearchFailure, wrapOpenSearchError } from './opensearch-error';
+import { errorFacts, isTooCostly, toOpenSearchError } from '@trailscope/runtime';
 
 export interface SearchResult {
   events: TypedEvent[];
@@ -18,18 +19,22 @@ export interface SearchResult {
 export interface SearchOptions {
   /** Clock for relative time ranges on the first page; later pages use the instant pinned in the cursor. */
   nowMs?: number;
-  /** How long the point in time survives after the first page: most callers never ask for a second one. */
-  firstKeepAlive?: string;
-  /** How long it survives between later pages. */
+  /** How long the point in time survives between pages. */
   keepAlive?: string;
   /**
    * false when the caller will not ask for another page (a CLI's last page under --limit): no point in time is
    * opened and no cursor returned.
    */
   paginate?: boolean;
+  /**
+   * Whose cursors these are (the API key id and the server's cursor key). Without it, a key drawn once per process:
+   * the cursors are then good only in this process.
+   */
+  cursorBinding?: CursorBinding;
+  /** Bounds the points in time open per principal; over its limit later pages read without a snapshot. */
+  pitLimiter?: PitLimiter;
 }
 
-export const FIRST_PAGE_PIT_KEEP_ALIVE = '1m';
 export const DEFAULT_PIT_KEEP_ALIVE = '5m';
 
 interface SearchBody {
@@ -58,37 +63,66 @@ export async function closePit(client: OpenSearchClient, pitId: string): Promise
 }
 
 function isMissingPit(err: unknown): boolean {
-  const f = openSearchFailure(err);
-  return f.status === 404 || f.type === 'search_context_missing_exception';
+  const f = errorFacts(err);
+  return f.statusCode === 404 || f.type === 'search_context_missing_exception';
 }
 
 /**
  * One page of events, newest first unless asked otherwise, paged with search_after on (eventTime, id).
  *
- * A first page that may be followed opens a point in time before searching, and the following pages read that
- * snapshot: paging visits each event that matched at the first page exactly once, and none that arrived later. A
- * first page that fits is released at once; one that is never followed lives for `firstKeepAlive` only, since
- * every point in time counts against the cluster's open-PIT limit. When none can be opened (that limit, or no index
- * yet), or the cursor's has expired, paging goes on from the cursor's position in a fresh snapshot: still each
- * event at most once, but events that arrived meanwhile may then appear.
+ * The first page is a plain search: most callers never ask for a second one, and a point in time held for them
+ * would only count against the cluster's open-PIT limit. Its cursor carries the position (search_after) and the
+ * instant relative times were resolved against. The second page opens the point in time, and the later pages read
+ * that snapshot: from there on paging visits each event exactly once and none that arrived later, and the total
+ * is counted once. When none can be opened (the caller's or the cluster's limit, or no index yet), or the cursor's
+ * has expired, paging goes on from the cursor's position in the live indices: still each event at most once, but
+ * events that arrived meanwhile may then appear.
+ *
+ * Cursors are authenticated (cursor.ts): one that does not verify for this caller, namespace, scope and request is
+ * INVALID_CURSOR before anything in it is used.
  */
 export async function search(
   client: OpenSearchClient,
-  names: Pick<Names, 'eventsAlias'>,
+  names: Pick<Names, 'eventsAlias' | 'namespace'>,
   request: SearchRequest,
   scope: Scope,
   options: SearchOptions = {},
 ): Promise<SearchResult> {
-  const hash = requestHash(request, request.sort);
-  const previous: Cursor | undefined = request.cursor ? decodeCursor(request.cursor, hash) : undefined;
+  const binding = options.cursorBinding ?? localCursorBinding(names.namespace);
+  const cursorCtx = { binding, namespace: names.namespace, scope, hash: requestHash(request, request.sort) };
+  const previous: Cursor | undefined = request.cursor ? decodeCursor(request.cursor, cursorCtx) : undefined;
   const nowMs = previous?.n ?? options.nowMs ?? Date.now();
-  const keepAlive = previous ? (options.keepAlive ?? DEFAULT_PIT_KEEP_ALIVE) : (options.firstKeepAlive ?? FIRST_PAGE_PIT_KEEP_ALIVE);
+  const keepAlive = options.keepAlive ?? DEFAULT_PIT_KEEP_ALIVE;
+  const keepAliveMillis = keepAliveMs(keepAlive);
   const paginate = options.paginate ?? true;
   const index = names.eventsAlias;
+  const limiter = options.pitLimiter;
+  const principal = binding.principal;
+
+  // A point in time for this page, opened here when the caller may follow (second page, or a cursor whose snapshot
+  // could not be opened or is gone) and its limit allows.
+  const openSnapshot = async (): Promise<string | undefined> => {
+    if (!paginate) return undefined;
+    const reservation = limiter ? limiter.reserve(principal) : undefined;
+    if (limiter && !reservation) return undefined;
+    const id = await openPit(client, index, keepAlive);
+    if (id) reservation?.bind(id, keepAliveMillis);
+    else reservation?.cancel();
+    return id;
+  };
+  const release = (id: string) => {
+    limiter?.release(principal, id);
+    void closePit(client, id);
+  };
 
   // build (and validate) the query before opening anything that would need releasing
   const query = toDsl(request, scope, { nowMs });
-  let pitId = previous ? previous.p : paginate ? await openPit(client, index, keepAlive) : undefined;
+  let pitId = previous?.p;
+  let openedHere = false;
+  if (previous && pitId === undefined) {
+    pitId = await openSnapshot();
+    openedHere = pitId !== undefined;
+  }
 
   // In the cursor's own snapshot the total cannot have changed: reuse it and let OpenSearch skip counting, which
   // also lets it jump to the cursor's position in index-sorted segments instead of ranking every match again.
@@ -97,14 +131,20 @@ export async function search(
   try {
     res = await searchPage(client, index, query, request, previous, pitId, keepAlive, knownTotal === undefined);
   } catch (err) {
-    if (!previous?.p || !isMissingPit(err)) throw mapSearchError(err, previous, pitId, client, index);
+    if (!previous?.p || !isMissingPit(err)) {
+      if (pitId && openedHere) release(pitId);
+      throw mapSearchError(err, previous, index);
+    }
     // the cursor's snapshot expired: go on from its position in a new one, counted afresh
-    pitId = await openPit(client, index, keepAlive);
+    limiter?.release(principal, previous.p);
+    pitId = await openSnapshot();
+    openedHere = pitId !== undefined;
     knownTotal = undefined;
     try {
       res = await searchPage(client, index, query, request, previous, pitId, keepAlive, true);
     } catch (retryErr) {
-      throw mapSearchError(retryErr, previous, pitId, client, index);
+      if (pitId && openedHere) release(pitId);
+      throw mapSearchError(retryErr, previous, index);
     }
   }
 
@@ -114,18 +154,36 @@ export async function search(
   const events = page.map((h) => toTypedEvent(h, request.includeRaw));
   const more = hits.length > request.pageSize && paginate;
   const currentPit = res.pit_id ?? pitId;
+  if (currentPit && currentPit !== pitId && pitId) limiter?.release(principal, pitId);
   if (!more) {
-    if (currentPit) void closePit(client, currentPit);
+    if (currentPit) release(currentPit);
     return { events, total };
   }
   const last = page[page.length - 1];
   if (!last?.sort) throw new TrailscopeError('INTERNAL', 'search hit without sort values; cannot page');
-  const cursor: Cursor = { v: 1, h: hash, n: nowMs, a: last.sort };
+  const cursor: Cursor = { v: 2, n: nowMs, a: last.sort };
   if (currentPit) {
+    limiter?.touch(principal, currentPit, keepAliveMillis);
     cursor.p = currentPit;
     cursor.t = total;
   }
-  return { events, total, cursor: encodeCursor(cursor) };
+  return { events, total, cursor: encodeCursor(cursor, cursorCtx) };
+}
+
+/** Closes the point in time a cursor holds, for a caller that stops paging before the end. Best effort. */
+export async function releaseCursor(
+  client: OpenSearchClient,
+  names: Pick<Names, 'namespace'>,
+  request: SearchRequest,
+  scope: Scope,
+  options: Pick<SearchOptions, 'cursorBinding' | 'pitLimiter'> = {},
+): Promise<void> {
+  if (!request.cursor) return;
+  const binding = options.cursorBinding ?? localCursorBinding(names.namespace);
+  const cursor = decodeCursor(request.cursor, { binding, namespace: names.namespace, scope, hash: requestHash(request, request.sort) });
+  if (!cursor.p) return;
+  options.pitLimiter?.release(binding.principal, cursor.p);
+  await closePit(client, cursor.p);
 }
 
 async function searchPage(
@@ -154,15 +212,13 @@ async function searchPage(
   return response.body as unknown as SearchBody;
 }
 
-function mapSearchError(err: unknown, previous: Cursor | undefined, pitId: string | undefined, client: OpenSearchClient, index: string): TrailscopeError {
-  if (pitId && !previous) void closePit(client, pitId);
-  const f = openSearchFailure(err);
-  // our own query was accepted on the first page, so a 4xx on a later one comes from what the cursor carried
-  if (previous && f.status !== undefined && f.status >= 400 && f.status < 500 && f.status !== 429) {
-    return new TrailscopeError('INVALID_CURSOR', `cursor: no longer valid (${f.type ?? f.status}); repeat the original request`, {
-      cause: err,
-      context: { field: 'cursor' },
-    });
+function mapSearchError(err: unknown, previous: Cursor | undefined, index: string): TrailscopeError {
+  const f = errorFacts(err);
+  // Our own query was accepted on the first page and the cursor is authenticated, so a 4xx on a later page means
+  // what the cursor names cannot be read any more (a point in time of indices since deleted, say).
+  const status = f.statusCode;
+  if (previous && status !== undefined && status >= 400 && status < 500 && status !== 429 && status !== 408 && !isTooCostly(f)) {
+    return invalidCursor(`OpenSearch refused the cursor's page: ${status} ${f.type ?? ''}`.trim(), err);
   }
-  return wrapOpenSearchError(err, 'search', index);
+  return toOpenSearchError(err, 'search', { callerQuery: true, target: index });
 }

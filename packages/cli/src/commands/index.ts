@@ -12,6 +12,7 @@ import { registerServeCommand } from './serve';
 import { registerKeysCommand } from './keys';
 import { registerDashboardsCommand } from './dashboards';
 import { registerDemoCommand } from './demo';
+import { registerRulesCommand } from './rules';
 
 export const COMMANDS: Array<(program: Command) => void> = [
   registerStackCommand,
@@ -27,4 +28,5 @@ export const COMMANDS: Array<(program: Command) => void> = [
   registerKeysCommand,
   registerDashboardsCommand,
   registerDemoCommand,
+  registerRulesCommand,
 ];

@@ -9,6 +9,7 @@ import {
   count,
   parseAggregationRequest,
   parseSearchRequest,
+  localCursorBinding,
   search,
   type AggSpec,
 } from '@trailscope/query';
@@ -63,7 +64,7 @@ export function registerSearchCommand(program: Command): void {
 
 async function runSearch(
   client: ReturnType<typeof createOpenSearchClient>,
-  names: { eventsAlias: string },
+  names: { eventsAlias: string; namespace: string },
   flags: SearchFlags,
 ): Promise<void> {
   const out = createLineWriter();
@@ -112,7 +113,8 @@ async function runSearch(
       cursor,
     });
     const lastWanted = remaining <= MAX_PAGE_SIZE;
-    const page = await search(client, names, request, UNRESTRICTED, { paginate: !lastWanted });
+    // the CLI follows its own cursors: bound to this process and namespace, never handed out
+    const page = await search(client, names, request, UNRESTRICTED, { paginate: !lastWanted, cursorBinding: localCursorBinding(names.namespace) });
     remaining -= page.events.length;
     cursor = page.cursor;
     if (flags.json) {
