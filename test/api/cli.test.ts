@@ -45,6 +45,14 @@ describe('trailscope search, get, keys and serve', () => {
       );
       expect(want.length).toBeGreaterThan(0);
       expect(lines(res.stdout).map((l) => (JSON.parse(l) as { id: string }).id).sort()).toEqual(want);
+
+      // one list syntax for every command: a comma-separated value is the same OR-list
+      const commas = await runCli(
+        ['search', '--account', `${ACCOUNT_A},${ACCOUNT_B}`, '--region', 'us-east-1', '--errors-only', '--read-only', 'false', '--limit', '5000', '--json'],
+        { env: env() },
+      );
+      expect([commas.code, commas.stderr]).toEqual([0, '']);
+      expect(lines(commas.stdout).map((l) => (JSON.parse(l) as { id: string }).id).sort()).toEqual(want);
     });
 
     it('prints {"count": N} with --count --json, and a plain number without --json', async () => {

@@ -5,7 +5,8 @@ import { createIngestQueue, DoneTracker, pendingCounts, Producer } from '@trails
 import { createLogger, createOpenSearchClient, createRedis, createS3Client, createShutdown, type Redis } from '@trailscope/runtime';
 import { startWorker, syncIngestState, type RunningWorker } from '@trailscope/worker';
 import { configFrom } from '../context';
-import { collect, parseSelection, positiveInt, type SelectionFlags } from '../ingest/flags';
+import { parseList, parsePositiveInt } from '../flags/value-parsers';
+import { parseSelection, type SelectionFlags } from '../ingest/flags';
 import { IngestTally } from '../ingest/ingest-tally';
 import { createProgress } from '../ingest/progress';
 
@@ -33,10 +34,10 @@ export function registerBackfillCommand(program: Command): void {
     .option('--prefix <prefix>', 'key prefix of the trail (the part before AWSLogs/)')
     .option('--from <YYYY-MM-DD>', 'first S3 delivery-date folder to ingest (UTC; selects folders, not event times: a file delivered that day can hold events of the day before)')
     .option('--to <YYYY-MM-DD>', 'last S3 delivery-date folder to ingest, inclusive (UTC delivery date, not event time)')
-    .option('--account <id>', 'only this 12-digit account (repeatable)', collect)
-    .option('--region <region>', 'only this region (repeatable)', collect)
+    .option('--account <id>', 'only these 12-digit accounts (repeatable, or comma-separated)', parseList)
+    .option('--region <region>', 'only these regions (repeatable, or comma-separated)', parseList)
     .option('--wait', 'run workers in this process until every queued file is indexed or failed, then print a summary')
-    .option('--concurrency <n>', 'files processed in parallel with --wait (default TRAILSCOPE_WORKER_CONCURRENCY)', positiveInt('--concurrency'))
+    .option('--concurrency <n>', 'files processed in parallel with --wait (default TRAILSCOPE_WORKER_CONCURRENCY)', parsePositiveInt)
     .option('--json', 'print the summary as one JSON object on the last line')
     .action(async (opts: BackfillFlags, cmd: Command) => {
       const sel = parseSelection(opts);

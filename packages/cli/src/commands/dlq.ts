@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { listDeadLetters } from '@trailscope/indexer';
 import { createOpenSearchClient } from '@trailscope/runtime';
 import { configFrom } from '../context';
-import { positiveInt } from '../ingest/flags';
+import { parsePositiveInt } from '../flags/value-parsers';
 
 /** Raw records can be large; the human listing shows their start, --json shows them whole. */
 const RAW_PREVIEW_CHARS = 300;
@@ -12,7 +12,7 @@ export function registerDlqCommand(program: Command): void {
     .command('dlq')
     .description('List dead-lettered records (refused by the parser or by OpenSearch), newest first, with code, reason and source file')
     .option('--json', 'one JSON object per record and line: at, code, reason, bucket, key, etag, raw (the record as delivered)')
-    .option('--limit <n>', 'at most N records (default 100)', positiveInt('--limit'), 100)
+    .option('--limit <n>', 'at most N records (default 100)', parsePositiveInt, 100)
     .action(async (opts: { json?: boolean; limit: number }, cmd: Command) => {
       const config = configFrom(cmd);
       const client = createOpenSearchClient(config);

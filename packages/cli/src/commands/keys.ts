@@ -2,12 +2,8 @@ import type { Command } from 'commander';
 import { createOpenSearchClient } from '@trailscope/runtime';
 import { createKeyStore, requireServerKey, type ApiKeyInfo } from '@trailscope/api';
 import { configFrom } from '../context';
-import { collect } from '../search/flags';
+import { parseList } from '../flags/value-parsers';
 import { createLineWriter } from '../search/stdout';
-
-/** `--accounts a,b --accounts c` and `--account a` alike. */
-const splitList = (values: string[] | undefined) =>
-  values?.flatMap((v) => v.split(',')).map((v) => v.trim()).filter((v) => v !== '');
 
 function describe(k: ApiKeyInfo): string {
   const scope = [k.accounts ? `accounts=${k.accounts.join(',')}` : 'all accounts', k.regions ? `regions=${k.regions.join(',')}` : 'all regions'];
@@ -20,10 +16,10 @@ export function registerKeysCommand(program: Command): void {
   keys
     .command('create')
     .description('create a key; the secret is printed once and cannot be shown again (needs TRAILSCOPE_SERVER_KEY)')
-    .option('--accounts <ids>', 'limit to these account ids (comma-separated or repeated)', collect)
-    .option('--account <id>', 'same as --accounts (repeatable)', collect)
-    .option('--regions <regions>', 'limit to these regions (comma-separated or repeated)', collect)
-    .option('--region <region>', 'same as --regions (repeatable)', collect)
+    .option('--accounts <ids>', 'limit to these account ids (comma-separated or repeated)', parseList)
+    .option('--account <id>', 'same as --accounts', parseList)
+    .option('--regions <regions>', 'limit to these regions (comma-separated or repeated)', parseList)
+    .option('--region <region>', 'same as --regions', parseList)
     .option('--name <name>', 'a label to recognize the key by')
     .option('--json', 'print {"id","secret",...} as one JSON line')
     .action(async (flags: { accounts?: string[]; account?: string[]; regions?: string[]; region?: string[]; name?: string; json?: boolean }, command: Command) => {
@@ -31,12 +27,12 @@ export function registerKeysCommand(program: Command): void {
       requireServerKey(config.api.serverKey);
       const client = createOpenSearchClient(config);
       try {
-        const accounts = splitList([...(flags.accounts ?? []), ...(flags.account ?? [])]);
-        const regions = splitList([...(flags.regions ?? []), ...(flags.region ?? [])]);
+        const accounts = [...(flags.accounts ?? []), ...(flags.account ?? [])];
+        const regions = [...(flags.regions ?? []), ...(flags.region ?? [])];
         const key = await createKeyStore(client, config.names, config.api.serverKey).create({
           name: flags.name,
-          accounts: accounts && accounts.length > 0 ? accounts : undefined,
-          regions: regions && regions.length > 0 ? regions : undefined,
+          accounts: accounts.length > 0 ? accounts : undefined,
+          regions: regions.length > 0 ? regions : undefined,
         });
         const out = createLineWriter();
         if (flags.json) {

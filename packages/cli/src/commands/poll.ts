@@ -5,7 +5,8 @@ import { errorMessageOf } from '@trailscope/model';
 import { createLogger, createOpenSearchClient, createRedis, createS3Client, createShutdown } from '@trailscope/runtime';
 import { syncIngestState } from '@trailscope/worker';
 import { configFrom } from '../context';
-import { collect, parseSelection, positiveInt, type SelectionFlags } from '../ingest/flags';
+import { parseList, parsePositiveInt } from '../flags/value-parsers';
+import { parseSelection, type SelectionFlags } from '../ingest/flags';
 
 interface PollFlags extends SelectionFlags {
   intervalMs?: number;
@@ -20,11 +21,11 @@ export function registerPollCommand(program: Command): void {
     )
     .requiredOption('--bucket <bucket>', 'S3 bucket the trail delivers to')
     .option('--prefix <prefix>', 'key prefix of the trail (the part before AWSLogs/)')
-    .option('--interval-ms <n>', 'pause between cycles (default TRAILSCOPE_POLL_INTERVAL_MS)', positiveInt('--interval-ms'))
+    .option('--interval-ms <n>', 'pause between cycles (default TRAILSCOPE_POLL_INTERVAL_MS)', parsePositiveInt)
     .option('--once', 'run one cycle, print its summary as JSON and exit')
     .option('--from <YYYY-MM-DD>', 'first S3 delivery-date folder for streams without a checkpoint (default: all history)')
-    .option('--account <id>', 'only this 12-digit account (repeatable)', collect)
-    .option('--region <region>', 'only this region (repeatable)', collect)
+    .option('--account <id>', 'only these 12-digit accounts (repeatable, or comma-separated)', parseList)
+    .option('--region <region>', 'only these regions (repeatable, or comma-separated)', parseList)
     .action(async (opts: PollFlags, cmd: Command) => {
       const sel = parseSelection(opts);
       const config = configFrom(cmd);

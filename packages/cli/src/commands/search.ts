@@ -14,11 +14,12 @@ import {
   type AggSpec,
 } from '@trailscope/query';
 import { configFrom } from '../context';
-import { addFilterOptions, filtersFromFlags, parsePositiveInt, withFlagNames, type FilterFlags } from '../search/flags';
+import { parsePositiveInt } from '../flags/value-parsers';
+import { addSearchFilterOptions, searchFiltersFrom, withFlagNames } from '../search/filter-flags';
 import { bucketsTable, eventsTable } from '../search/table';
 import { createLineWriter } from '../search/stdout';
 
-interface SearchFlags extends FilterFlags {
+interface SearchFlags {
   limit: number;
   json?: boolean;
   count?: boolean;
@@ -39,7 +40,7 @@ export function registerSearchCommand(program: Command): void {
   const cmd = program
     .command('search')
     .description('search events across every account and region: OR within a repeated flag, AND across flags');
-  addFilterOptions(cmd)
+  addSearchFilterOptions(cmd)
     .option('--limit <n>', 'print at most N events, following cursors as needed', parsePositiveInt, 100)
     .option('--sort <order>', 'eventTime order: desc (newest first) or asc', parseSort, 'desc')
     .option('--json', 'one event per line as JSON (with --count: {"count": N})')
@@ -53,9 +54,9 @@ export function registerSearchCommand(program: Command): void {
       const config = configFrom(command);
       const client = createOpenSearchClient(config);
       try {
-        await runSearch(client, config.names, flags);
+        await runSearch(client, config.names, flags, searchFiltersFrom(command.opts()));
       } catch (err) {
-        throw withFlagNames(err);
+        throw withFlagNames(err, { pageSize: '--limit' });
       } finally {
         await client.close();
       }
@@ -66,9 +67,9 @@ async function runSearch(
   client: ReturnType<typeof createOpenSearchClient>,
   names: { eventsAlias: string; namespace: string },
   flags: SearchFlags,
+  filters: ReturnType<typeof searchFiltersFrom>,
 ): Promise<void> {
   const out = createLineWriter();
-  const filters = filtersFromFlags(flags);
   const modes = [flags.count, flags.agg || flags.histogram, flags.distinct].filter(Boolean).length;
   if (modes > 1) throw new TrailscopeError('USAGE', '--count, --agg/--histogram and --distinct are exclusive');
 

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { createLogger, createOpenSearchClient, createRedis, createS3Client, createShutdown } from '@trailscope/runtime';
 import { startWorker } from '@trailscope/worker';
 import { configFrom } from '../context';
-import { positiveInt } from '../ingest/flags';
+import { parsePositiveInt } from '../flags/value-parsers';
 
 export function registerWorkerCommand(program: Command): void {
   program
@@ -10,7 +10,7 @@ export function registerWorkerCommand(program: Command): void {
     .description(
       'Process queued log files until stopped: stream each from S3, parse it and bulk-index its events into OpenSearch. Survives S3, OpenSearch and Redis outages (retries with bounded backoff). Requires the index templates (`trailscope setup`).',
     )
-    .option('--concurrency <n>', 'files processed in parallel (default TRAILSCOPE_WORKER_CONCURRENCY)', positiveInt('--concurrency'))
+    .option('--concurrency <n>', 'files processed in parallel (default TRAILSCOPE_WORKER_CONCURRENCY)', parsePositiveInt)
     .action(async (opts: { concurrency?: number }, cmd: Command) => {
       const config = configFrom(cmd);
       const logger = createLogger({ level: config.logLevel, name: 'worker' });

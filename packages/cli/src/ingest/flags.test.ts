@@ -1,10 +1,6 @@
-import { collect, parseSelection, positiveInt } from './flags';
+import { parseSelection } from './flags';
 
 describe('ingest flags', () => {
-  it('collects repeated and comma-separated values', () => {
-    expect(collect('b', collect('a'))).toEqual(['a', 'b']);
-    expect(collect('a, b,')).toEqual(['a', 'b']);
-  });
   it('validates the selection and names the offending flag', () => {
     expect(parseSelection({ bucket: 'my-trail', from: '2026-03-01', to: '2026-03-02', account: ['123456789012'], region: ['eu-west-1'] })).toEqual({
       bucket: 'my-trail',
@@ -19,9 +15,5 @@ describe('ingest flags', () => {
     expect(() => parseSelection({ bucket: 'b-1', from: '2026-03-02', to: '2026-03-01' })).toThrow(/--from 2026-03-02 is after --to/);
     expect(() => parseSelection({ bucket: 'b-1', account: ['12345'] })).toThrow(/--account "12345"/);
     expect(() => parseSelection({ bucket: 'b-1', region: ['moon'] })).toThrow(/--region "moon"/);
-  });
-  it('rejects non-positive integers with a usage error', () => {
-    expect(positiveInt('--concurrency')('4')).toBe(4);
-    expect(() => positiveInt('--concurrency')('0')).toThrow(expect.objectContaining({ code: 'USAGE' }));
   });
 });

@@ -1,21 +1,6 @@
 import { TrailscopeError } from '@trailscope/model';
 import { parseDay } from '@trailscope/poller';
 
-/** Commander reducer for repeatable flags (`--account A --account B`, also `--account A,B`). */
-export function collect(value: string, previous: string[] = []): string[] {
-  return previous.concat(value.split(',').map((v) => v.trim()).filter((v) => v !== ''));
-}
-
-export function positiveInt(name: string) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < 1) {
-      throw new TrailscopeError('USAGE', `${name} "${value}" must be a positive integer`, { context: { flag: name, value } });
-    }
-    return n;
-  };
-}
-
 export interface SelectionFlags {
   bucket: string;
   prefix?: string;
