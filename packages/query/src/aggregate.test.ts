@@ -1,9 +1,26 @@
 import { errorCodeOf } from '@trailscope/model';
 import { parseAggregationRequest } from './aggregation-request';
-import { readAggs, toAggDsl } from './aggregate';
+import { assertAggCost, readAggs, toAggDsl, type HistogramBounds } from './aggregate';
 import { resolveTimeRange } from './to-dsl';
 
 const NOW = Date.parse('2026-03-10T00:00:00.000Z');
+
+function expectCode(code: string, fn: () => unknown, message: RegExp): Error {
+  let err: unknown;
+  try {
+    fn();
+  } catch (e) {
+    err = e;
+  }
+  expect(errorCodeOf(err)).toBe(code);
+  expect((err as Error).message).toMatch(message);
+  return err as Error;
+}
+
+function boundsOf(r: { from?: string; to?: string }): HistogramBounds {
+  const range = resolveTimeRange(r, NOW);
+  return { fromMs: range.fromMs ?? NOW, toMs: range.toMs ?? NOW, extend: range.fromMs !== undefined && range.toMs !== undefined };
+}
 
 function expectValidation(fn: () => unknown, message: RegExp) {
   let err: unknown;
@@ -29,7 +46,7 @@ describe('aggregation requests', () => {
         weekly: { type: 'date_histogram', interval: 'week' },
       },
     });
-    expect(toAggDsl(r.aggs, resolveTimeRange(r, NOW))).toEqual({
+    expect(toAggDsl(r.aggs, boundsOf(r))).toEqual({
       byAccount: {
         terms: { field: 'account', size: 10, order: [{ _count: 'desc' }, { _key: 'asc' }] },
         aggs: { principals: { terms: { field: 'userIdentity.arn', size: 10, order: [{ _count: 'desc' }, { _key: 'asc' }] } } },
@@ -41,6 +58,7 @@ describe('aggregation requests', () => {
           time_zone: 'UTC',
           format: 'strict_date_optional_time',
           min_doc_count: 0,
+          hard_bounds: { min: NOW - 7 * 86_400_000, max: NOW },
           extended_bounds: { min: NOW - 7 * 86_400_000, max: NOW },
         },
       },
@@ -52,6 +70,7 @@ describe('aggregation requests', () => {
           time_zone: 'UTC',
           format: 'strict_date_optional_time',
           min_doc_count: 0,
+          hard_bounds: { min: NOW - 7 * 86_400_000, max: NOW },
           extended_bounds: { min: NOW - 7 * 86_400_000, max: NOW },
         },
       },
@@ -73,9 +92,44 @@ describe('aggregation requests', () => {
     expectValidation(() => parseAggregationRequest({ aggs: { a: deep } }), /^aggs: must nest at most 3/);
   });
 
-  it('refuses histograms that would make too many buckets', () => {
+  it('refuses histograms that would make too many buckets, naming the interval and the limit', () => {
     const r = parseAggregationRequest({ from: '2020-01-01', to: '2026-01-01', aggs: { t: { type: 'date_histogram', interval: '1m' } } });
-    expectValidation(() => toAggDsl(r.aggs, resolveTimeRange(r, NOW)), /^aggs: interval 1m over this time range makes \d+ buckets/);
+    const err = expectCode('QUERY_TOO_COSTLY', () => toAggDsl(r.aggs, boundsOf(r)), /^aggs\.t\.interval: interval 1m over .* buckets.* at most 10000/);
+    expect((err as unknown as { context: object }).context).toEqual({ field: 'aggs.t.interval', limit: 10_000 });
+  });
+
+  it('bounds every histogram, also without a time range given', () => {
+    const r = parseAggregationRequest({ aggs: { t: { type: 'date_histogram', interval: '1h' } } });
+    const dsl = toAggDsl(r.aggs, { fromMs: NOW - 86_400_000, toMs: NOW, extend: false }) as { t: { date_histogram: Record<string, unknown> } };
+    expect(dsl.t.date_histogram.hard_bounds).toEqual({ min: NOW - 86_400_000, max: NOW });
+    expect(dsl.t.date_histogram.extended_bounds).toBeUndefined();
+    const fine = parseAggregationRequest({ aggs: { t: { type: 'date_histogram', interval: '1ms' } } });
+    expectCode('QUERY_TOO_COSTLY', () => toAggDsl(fine.aggs, { fromMs: NOW - 86_400_000, toMs: NOW, extend: false }), /^aggs\.t\.interval: /);
+  });
+
+  it('multiplies bucket counts down each path and sums them over the request', () => {
+    const nested = parseAggregationRequest({
+      aggs: { a: { type: 'terms', field: 'account', size: 200, aggs: { b: { type: 'terms', field: 'userArn', size: 100 } } } },
+    });
+    const err = expectCode('QUERY_TOO_COSTLY', () => assertAggCost(nested.aggs), /^aggs\.a\.aggs\.b\.size: size 100 makes about 20200 buckets/);
+    expect((err as unknown as { context: object }).context).toEqual({ field: 'aggs.a.aggs.b.size', limit: 10_000 });
+    const perDay = parseAggregationRequest({
+      from: '2026-01-01',
+      to: '2026-03-01',
+      aggs: { byUser: { type: 'terms', field: 'userArn', size: 500, aggs: { daily: { type: 'date_histogram', interval: '1d' } } } },
+    });
+    expectCode('QUERY_TOO_COSTLY', () => toAggDsl(perDay.aggs, boundsOf(perDay)), /^aggs\.byUser\.aggs\.daily\.interval: /);
+    const fits = parseAggregationRequest({ aggs: { a: { type: 'terms', field: 'account', size: 50, aggs: { b: { type: 'terms', field: 'userArn', size: 100 } } } } });
+    expect(() => assertAggCost(fits.aggs)).not.toThrow();
+  });
+
+  it('caps the aggregations of a request at every level', () => {
+    const subs = Object.fromEntries(Array.from({ length: 300 }, (_, i) => [`s${i}`, { type: 'cardinality', field: 'eventName' }]));
+    const wide = parseAggregationRequest({
+      aggs: Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`a${i}`, { type: 'terms', field: 'account', size: 1, aggs: subs }])),
+    });
+    const err = expectCode('QUERY_TOO_COSTLY', () => assertAggCost(wide.aggs), /^aggs: at most 50 aggregations/);
+    expect((err as unknown as { context: object }).context).toEqual({ field: 'aggs', limit: 50 });
   });
 
   it('normalizes results with string keys', () => {

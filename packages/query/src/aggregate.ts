@@ -4,10 +4,10 @@ import type { AggregationRequest, AggSpec } from './aggregation-request';
 import { CALENDAR_INTERVALS, FIXED_INTERVAL_RE } from './aggregation-request';
 import type { Scope } from './scope';
 import { aggregatableField } from './fields';
-import { resolveTimeRange, toDsl, type EventTimeRange } from './to-dsl';
+import { resolveTimeRange, toDsl, type Dsl } from './to-dsl';
 import { toOpenSearchError } from '@trailscope/runtime';
-
-export const MAX_HISTOGRAM_BUCKETS = 10_000;
+import { QUERY_LIMITS, tooCostly } from './query-cost';
+import { assertComplete, cancellable, searchTimeout, type RequestLimits } from './cancellable';
 
 export interface AggBucket {
   key: string;
@@ -33,45 +33,110 @@ function fieldOf(name: string): string {
   return field;
 }
 
-function histogramDsl(interval: string, range: EventTimeRange): Record<string, unknown> {
+/**
+ * The finite eventTime range every histogram of a request covers: the request's own, else up to now and back to
+ * the oldest event the query matches. `extend` asks for empty buckets up to both ends the caller named.
+ */
+export interface HistogramBounds {
+  fromMs: number;
+  toMs: number;
+  extend: boolean;
+}
+
+function stepMsOf(interval: string): number {
   const fixed = FIXED_INTERVAL_RE.exec(interval);
-  const calendar = CALENDAR_INTERVALS[interval];
-  const stepMs = fixed ? Number(fixed[1]) * (UNIT_MS[fixed[2] as string] as number) : (CALENDAR_MS[calendar as string] as number);
+  if (fixed) return Number(fixed[1]) * (UNIT_MS[fixed[2] as string] as number);
+  return CALENDAR_MS[CALENDAR_INTERVALS[interval] as string] as number;
+}
+
+/** Buckets a histogram makes over the bounds, counting partial buckets at both edges (calendar units at their shortest). */
+export function histogramBuckets(interval: string, bounds: Pick<HistogramBounds, 'fromMs' | 'toMs'>): number {
+  return Math.floor(Math.max(0, bounds.toMs - bounds.fromMs) / stepMsOf(interval)) + 2;
+}
+
+function histogramDsl(interval: string, bounds: HistogramBounds): Record<string, unknown> {
+  const fixed = FIXED_INTERVAL_RE.test(interval);
   const dsl: Record<string, unknown> = {
     field: FIELDS.eventTime,
-    ...(fixed ? { fixed_interval: interval } : { calendar_interval: calendar }),
+    ...(fixed ? { fixed_interval: interval } : { calendar_interval: CALENDAR_INTERVALS[interval] }),
     time_zone: 'UTC',
     format: 'strict_date_optional_time',
     min_doc_count: 0,
+    // never a bucket outside the range the cost was computed for, whatever events arrive meanwhile
+    hard_bounds: { min: bounds.fromMs, max: bounds.toMs },
   };
-  if (range.fromMs !== undefined && range.toMs !== undefined) {
-    const buckets = Math.ceil((range.toMs - range.fromMs + 1) / stepMs);
-    if (buckets > MAX_HISTOGRAM_BUCKETS) {
-      throw new TrailscopeError(
-        'VALIDATION_FAILED',
-        `aggs: interval ${interval} over this time range makes ${buckets} buckets (at most ${MAX_HISTOGRAM_BUCKETS}); widen the interval`,
-        { context: { field: 'aggs' } },
-      );
-    }
-    // empty buckets at the edges keep charts on the requested axis
-    dsl.extended_bounds = { min: range.fromMs, max: range.toMs };
-  }
+  // empty buckets at the edges keep charts on the requested axis
+  if (bounds.extend) dsl.extended_bounds = { min: bounds.fromMs, max: bounds.toMs };
   return dsl;
 }
 
-/** The OpenSearch aggregations for the specs (pure). */
-export function toAggDsl(aggs: Record<string, AggSpec>, range: EventTimeRange): Record<string, unknown> {
+function hasHistogram(aggs: Record<string, AggSpec>): boolean {
+  return Object.values(aggs).some((a) => a.type === 'date_histogram' || (a.type === 'terms' && a.aggs !== undefined && hasHistogram(a.aggs)));
+}
+
+/**
+ * Throws QUERY_TOO_COSTLY, naming the aggregation's field (`aggs.byUser.size`, `aggs.overTime.interval`) and the
+ * limit, when the request has more than QUERY_LIMITS.aggNodes aggregations or its buckets, multiplied down each
+ * path and summed, exceed QUERY_LIMITS.aggBuckets. Without bounds histograms count one bucket each (the check
+ * that can be made before the range is known).
+ */
+export function assertAggCost(aggs: Record<string, AggSpec>, bounds?: HistogramBounds): void {
+  let nodes = 0;
+  let total = 0;
+  const walk = (level: Record<string, AggSpec>, path: string, parentBuckets: number) => {
+    for (const [name, spec] of Object.entries(level)) {
+      const here = `${path}.${name}`;
+      nodes += 1;
+      if (nodes > QUERY_LIMITS.aggNodes) {
+        throw tooCostly('aggs', QUERY_LIMITS.aggNodes, `at most ${QUERY_LIMITS.aggNodes} aggregations in one request, sub-aggregations included`);
+      }
+      if (spec.type === 'cardinality') {
+        total += parentBuckets;
+        continue;
+      }
+      const own = spec.type === 'terms' ? spec.size : bounds ? histogramBuckets(spec.interval, bounds) : 1;
+      const buckets = parentBuckets * own;
+      total += buckets;
+      if (buckets > QUERY_LIMITS.aggBuckets || total > QUERY_LIMITS.aggBuckets) {
+        const field = `${here}.${spec.type === 'terms' ? 'size' : 'interval'}`;
+        const what = spec.type === 'terms' ? `size ${spec.size}` : `interval ${spec.interval} over ${bounds ? describeBounds(bounds) : 'this range'} (${own} buckets)`;
+        throw tooCostly(
+          field,
+          QUERY_LIMITS.aggBuckets,
+          `${what} makes about ${total} buckets in this request, at most ${QUERY_LIMITS.aggBuckets}; ${spec.type === 'terms' ? 'ask for fewer' : 'widen the interval or narrow the time range'}`,
+        );
+      }
+      if (spec.aggs) walk(spec.aggs, `${here}.aggs`, buckets);
+    }
+  };
+  walk(aggs, 'aggs', 1);
+}
+
+function describeBounds(b: HistogramBounds): string {
+  return `${new Date(b.fromMs).toISOString()} to ${new Date(b.toMs).toISOString()}`;
+}
+
+/** The OpenSearch aggregations for the specs (pure); checks their cost first. */
+export function toAggDsl(aggs: Record<string, AggSpec>, bounds?: HistogramBounds): Record<string, unknown> {
+  assertAggCost(aggs, bounds);
+  return aggNodes(aggs, bounds);
+}
+
+function aggNodes(aggs: Record<string, AggSpec>, bounds: HistogramBounds | undefined): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [name, spec] of Object.entries(aggs)) {
     if (spec.type === 'cardinality') {
       out[name] = { cardinality: { field: fieldOf(spec.field) } };
       continue;
     }
-    const node: Record<string, unknown> =
-      spec.type === 'terms'
-        ? { terms: { field: fieldOf(spec.field), size: spec.size, order: [{ _count: 'desc' }, { _key: 'asc' }] } }
-        : { date_histogram: histogramDsl(spec.interval, range) };
-    if (spec.aggs) node.aggs = toAggDsl(spec.aggs, range);
+    let node: Record<string, unknown>;
+    if (spec.type === 'terms') {
+      node = { terms: { field: fieldOf(spec.field), size: spec.size, order: [{ _count: 'desc' }, { _key: 'asc' }] } };
+    } else {
+      if (!bounds) throw new TrailscopeError('INTERNAL', `aggs.${name}: a histogram needs its time bounds`);
+      node = { date_histogram: histogramDsl(spec.interval, bounds) };
+    }
+    if (spec.aggs) node.aggs = aggNodes(spec.aggs, bounds);
     out[name] = node;
   }
   return out;
@@ -106,28 +171,77 @@ export function readAggs(specs: Record<string, AggSpec>, raw: Record<string, unk
   return out;
 }
 
-/** Counts by field, over time and distinct values, over exactly the events a search with the same filters returns. */
+export interface AggregateOptions extends RequestLimits {
+  nowMs?: number;
+}
+
+/**
+ * The eventTime of the oldest event the query matches (a min aggregation over doc values), or undefined when none
+ * does: the lower bound of histograms asked for without a start.
+ */
+async function oldestEventMs(client: OpenSearchClient, index: string, query: Dsl, limits: RequestLimits): Promise<number | undefined> {
+  let body: { aggregations?: { oldest?: { value?: number | null } } };
+  try {
+    const res = await cancellable(client, limits, (transport) =>
+      client.search(
+        {
+          index,
+          body: { query, size: 0, track_total_hits: false, aggs: { oldest: { min: { field: FIELDS.eventTime } } }, ...searchTimeout(limits) } as never,
+          ignore_unavailable: true,
+          allow_no_indices: true,
+        },
+        transport,
+      ),
+    );
+    body = res.body as unknown as typeof body;
+  } catch (err) {
+    throw toOpenSearchError(err, 'aggregate', { callerQuery: true, field: 'aggs', target: index });
+  }
+  const value = body.aggregations?.oldest?.value;
+  return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
+}
+
+/**
+ * Counts by field, over time and distinct values, over exactly the events a search with the same filters returns.
+ * The cost is checked before OpenSearch is asked for any bucket: histograms always cover a finite range (see
+ * HistogramBounds), so an interval too fine for it is QUERY_TOO_COSTLY naming `interval`, never a cluster-wide
+ * too_many_buckets.
+ */
 export async function aggregate(
   client: OpenSearchClient,
   names: Pick<Names, 'eventsAlias'>,
   request: AggregationRequest,
   scope: Scope,
-  options: { nowMs?: number } = {},
+  options: AggregateOptions = {},
 ): Promise<AggregationResult> {
   const nowMs = options.nowMs ?? Date.now();
   const query = toDsl(request, scope, { nowMs });
-  const aggs = toAggDsl(request.aggs, resolveTimeRange(request, nowMs));
-  let body: { hits: { total?: { value: number } }; aggregations?: Record<string, unknown> };
+  assertAggCost(request.aggs);
+  let bounds: HistogramBounds | undefined;
+  if (hasHistogram(request.aggs)) {
+    const range = resolveTimeRange(request, nowMs);
+    const toMs = range.toMs ?? nowMs;
+    const fromMs = range.fromMs ?? (await oldestEventMs(client, names.eventsAlias, query, options)) ?? toMs;
+    bounds = { fromMs: Math.min(fromMs, toMs), toMs, extend: range.fromMs !== undefined && range.toMs !== undefined };
+  }
+  const aggs = toAggDsl(request.aggs, bounds);
+  let body: { timed_out?: boolean; hits: { total?: { value: number } }; aggregations?: Record<string, unknown> };
   try {
-    const res = await client.search({
-      index: names.eventsAlias,
-      body: { query, size: 0, track_total_hits: true, aggs } as never,
-      ignore_unavailable: true,
-      allow_no_indices: true,
-    });
+    const res = await cancellable(client, options, (transport) =>
+      client.search(
+        {
+          index: names.eventsAlias,
+          body: { query, size: 0, track_total_hits: true, aggs, ...searchTimeout(options) } as never,
+          ignore_unavailable: true,
+          allow_no_indices: true,
+        },
+        transport,
+      ),
+    );
     body = res.body as unknown as typeof body;
   } catch (err) {
     throw toOpenSearchError(err, 'aggregate', { callerQuery: true, field: 'aggs', target: names.eventsAlias });
   }
+  assertComplete(body, 'aggregate', options);
   return { total: body.hits.total?.value ?? 0, aggs: readAggs(request.aggs, body.aggregations ?? {}) };
 }

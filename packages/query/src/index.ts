@@ -6,6 +6,8 @@ export * from './fields';
 export * from './time-expression';
 export * from './source-ip';
 export * from './to-dsl';
+export * from './query-cost';
+export * from './cancellable';
 export * from './cursor';
 export * from './pit-limiter';
 export * from './typed-event';

@@ -4,6 +4,7 @@ import { assertWithinScope, scopeClauses, type Scope } from './scope';
 import { resolveTimeMs } from './time-expression';
 import { classifySourceIp } from './source-ip';
 import { filterFieldPath } from './fields';
+import { assertFilterCost, TEXT_QUERY_FLAGS } from './query-cost';
 
 export type Dsl = Record<string, unknown>;
 
@@ -107,6 +108,7 @@ function sourceIpClauses(values: string[]): object[] {
 
 /** The filter clauses of a request (without scope), in a fixed order so equal requests build equal DSL. */
 export function filterClauses(f: SearchFilters, options: DslOptions): object[] {
+  assertFilterCost(f);
   const c: object[] = [];
   if (f.accounts) c.push(terms(FIELDS.account, f.accounts));
   if (f.regions) c.push(terms(FIELDS.region, f.regions));
@@ -155,7 +157,7 @@ export function filterClauses(f: SearchFilters, options: DslOptions): object[] {
   }
   if (f.text) {
     c.push({
-      simple_query_string: { query: f.text, fields: [...TEXT_FIELDS], default_operator: 'and', lenient: true },
+      simple_query_string: { query: f.text, fields: [...TEXT_FIELDS], default_operator: 'and', lenient: true, flags: TEXT_QUERY_FLAGS },
     });
   }
   return c;
