@@ -5,8 +5,8 @@ import type { BulkStats } from './bulk-writer-types';
  * completes when its documents are settled, and fails only when a batch holding its documents fails.
  */
 export class BulkSessionState {
-  readonly stats: BulkStats = { indexed: 0, duplicates: 0, deadLettered: 0, retried: 0, bytes: 0 };
-  /** Entries queued and not yet acknowledged (created, duplicate) or stored in the dead-letter index. */
+  readonly stats: BulkStats = { indexed: 0, duplicates: 0, deadLettered: 0, conflicts: 0, retried: 0, bytes: 0 };
+  /** Entries queued and not yet acknowledged (created, duplicate) or handed over to a dead-letter or conflict entry. */
   pending = 0;
   /** Entries still in the writer's buffer, not yet part of a request. */
   buffered = 0;

@@ -9,6 +9,8 @@ export interface BulkStats {
   duplicates: number;
   /** Records stored in the dead-letter index (by the caller, or after OpenSearch refused them). */
   deadLettered: number;
+  /** Copies of an event id already stored with different content, kept in the conflicts index. */
+  conflicts: number;
   /** Items sent again after throttling or a server error. */
   retried: number;
   /** Bulk request body bytes sent, retries included. */
@@ -16,7 +18,10 @@ export interface BulkStats {
 }
 
 export interface BulkWriter {
-  /** Queues a document for `create` with this _id; resolves once there is room (backpressure). */
+  /**
+   * Queues a document for `create` with this _id, unless the id is stored already anywhere in the namespace (a
+   * duplicate, or a conflict when the raw text differs); resolves once there is room (backpressure).
+   */
   add(id: string, doc: EventDoc): Promise<void>;
   /** Queues a record for the dead-letter index. */
   deadLetter(entry: DeadLetterEntry): Promise<void>;
@@ -54,5 +59,13 @@ export interface BulkWriterOptions {
   lingerMs?: number;
   /** Passed to _bulk; tests use `wait_for` to read their writes. */
   refresh?: 'true' | 'false' | 'wait_for';
+  /** The clock of the retry budget and of dead-letter and conflict timestamps. */
   now?: () => Date;
+  /** Aborted on shutdown: a batch waiting to retry stops waiting and fails its sessions with a retryable error. */
+  signal?: AbortSignal;
+  /**
+   * Claim every event id in the event-id index before creating it, keeping ids unique across indices (default).
+   * `false` only measures what the claim costs (the bench); without it a copy bound for another index is stored again.
+   */
+  uniqueIds?: boolean;
 }

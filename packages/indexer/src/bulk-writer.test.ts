@@ -5,34 +5,54 @@ import { createBulkWriter, createSharedBulkWriter } from './bulk-writer';
 type ItemStatus = number | { status: number; type: string };
 
 /**
- * A stand-in for the OpenSearch client's transport (injected, not module-mocked): records every _bulk body and
- * answers each item with the status `answer` picks, optionally holding requests until released.
+ * A stand-in for the OpenSearch client's transport (injected, not module-mocked): records every _bulk body of event,
+ * dead-letter and conflict documents and answers each item with the status `answer` picks, optionally holding
+ * requests until released. Claims in the event-id index are kept in a map and answered as OpenSearch would (201,
+ * then 409 for the same id; `_mget` reads them back), and are not recorded among the requests.
  */
 function fakeClient(answer: (action: { _index: string; _id: string }, attempt: number) => ItemStatus) {
   const requests: string[][] = [];
   const indices: string[] = [];
   const attempts = new Map<string, number>();
+  const claims = new Map<string, { index: string; sha256: string }>();
+  const stored = new Map<string, string>();
   let inFlight = 0;
   let maxInFlight = 0;
   const held: Array<() => void> = [];
   let hold = false;
   const client = {
     transport: {
-      async request(params: { path: string; bulkBody: string }) {
+      async request(params: { path: string; bulkBody?: string; body?: { ids?: string[]; docs?: Array<{ _index: string; _id: string }> } }) {
         inFlight++;
         maxInFlight = Math.max(maxInFlight, inFlight);
         try {
           if (hold) await new Promise<void>((resolve) => held.push(resolve));
-          const lines = params.bulkBody.split('\n').filter((l) => l !== '');
-          const actions = lines.filter((_, i) => i % 2 === 0).map((l) => JSON.parse(l).create as { _index: string; _id: string });
+          if (params.path === `/${names.eventIdsIndex}/_mget`) {
+            return { body: { docs: (params.body?.ids ?? []).map((id) => (claims.has(id) ? { _id: id, found: true, _source: claims.get(id) } : { _id: id, found: false })) } };
+          }
+          if (params.path === '/_mget') {
+            return { body: { docs: (params.body?.docs ?? []).map((d) => (stored.has(`${d._index}/${d._id}`) ? { found: true, _source: { raw: stored.get(`${d._index}/${d._id}`) } } : { found: false })) } };
+          }
+          const lines = (params.bulkBody ?? '').split('\n').filter((l) => l !== '');
+          const pairs = lines.filter((_, i) => i % 2 === 0).map((l, i) => ({ action: JSON.parse(l).create as { _index: string; _id: string }, source: JSON.parse(lines[2 * i + 1] as string) as Record<string, unknown> }));
+          if (pairs.every((p) => p.action._index === names.eventIdsIndex)) {
+            const items = pairs.map(({ action, source }) => {
+              if (claims.has(action._id)) return { create: { status: 409, error: { type: 'version_conflict_engine_exception', reason: 'exists' } } };
+              claims.set(action._id, source as { index: string; sha256: string });
+              return { create: { status: 201 } };
+            });
+            return { body: { errors: items.some((i) => i.create.status >= 300), items } };
+          }
+          const actions = pairs.map((p) => p.action);
           requests.push(actions.map((a) => a._id));
           for (const a of actions) if (!indices.includes(a._index)) indices.push(a._index);
-          const items = actions.map((a) => {
+          const items = pairs.map(({ action: a, source }) => {
             const n = (attempts.get(a._id) ?? 0) + 1;
             attempts.set(a._id, n);
             const s = answer(a, n);
             const status = typeof s === 'number' ? s : s.status;
             const type = typeof s === 'number' ? 'x' : s.type;
+            if (status < 300 && typeof source.raw === 'string') stored.set(`${a._index}/${a._id}`, source.raw);
             return { create: status < 300 ? { status } : { status, error: { type, reason: `status ${status}` } } };
           });
           return { body: { errors: items.some((i) => i.create.status >= 300), items } };
@@ -46,6 +66,7 @@ function fakeClient(answer: (action: { _index: string; _id: string }, attempt: n
     client: client as unknown as OpenSearchClient,
     requests,
     indices,
+    claims,
     maxInFlight: () => maxInFlight,
     setHold(on: boolean) {
       hold = on;
@@ -54,9 +75,10 @@ function fakeClient(answer: (action: { _index: string; _id: string }, attempt: n
   };
 }
 
+const names = namesFor('ns');
 const config = (docs: number, concurrency: number) => ({
   namespace: 'ns',
-  names: namesFor('ns'),
+  names,
   index: { period: 'day' as const, retentionDays: 0, shards: 1, replicas: 0 },
   ingest: { bulkFlushBytes: 10_000_000, bulkFlushDocs: docs, bulkConcurrency: concurrency } as never,
 });
@@ -213,3 +235,80 @@ describe('createSharedBulkWriter', () => {
     expect(fake.requests).toEqual([['k-0']]);
   });
 });
+
+describe('store-wide event ids', () => {
+  const rawOf = (i: number, time: string) => `{"eventID":"e-${i}","eventTime":"${time}"}`;
+  const docAt = (i: number, time: string, raw = rawOf(i, time)): EventDoc => ({ ...doc(i), id: `e-${i}`, eventTime: time, raw });
+
+  it('writes an identical copy bound for another index into the index that holds the id, as a duplicate', async () => {
+    const fake = fakeClient((_a, attempt) => (attempt > 1 ? 409 : 201));
+    const daily = createBulkWriter({ client: fake.client, config: config(10, 1), logger });
+    await daily.add('e-1', docAt(1, '2026-03-01T10:00:00Z'));
+    expect(await daily.flush()).toMatchObject({ indexed: 1, duplicates: 0, conflicts: 0 });
+    const monthly = createBulkWriter({ client: fake.client, config: { ...config(10, 1), index: { period: 'month', retentionDays: 0, shards: 1, replicas: 0 } }, logger });
+    await monthly.add('e-1', docAt(1, '2026-03-01T10:00:00Z'));
+    expect(await monthly.flush()).toMatchObject({ indexed: 0, duplicates: 1, conflicts: 0 });
+    expect(fake.indices).toEqual(['ns-events-2026.03.01']);
+  });
+
+  it('keeps a copy with other content as a conflict naming the stored document, within one batch and across batches', async () => {
+    const fake = fakeClient(() => 201);
+    const writer = createBulkWriter({ client: fake.client, config: config(10, 1), logger });
+    await writer.add('e-2', docAt(2, '2026-03-01T10:00:00Z'));
+    await writer.add('e-2', docAt(2, '2026-03-02T10:00:00Z'));
+    expect(await writer.flush()).toMatchObject({ indexed: 1, duplicates: 0, conflicts: 1 });
+    const later = createBulkWriter({ client: fake.client, config: config(10, 1), logger });
+    await later.add('e-2', docAt(2, '2026-03-01T10:00:00Z', `${rawOf(2, '2026-03-01T10:00:00Z')} `));
+    expect(await later.flush()).toMatchObject({ indexed: 0, conflicts: 1 });
+    // Each conflict went to the conflicts index after the batch that found it; the stored copy stays the first one.
+    expect(fake.requests).toEqual([['e-2'], [expect.stringMatching(/^[0-9a-f]{64}$/)], [expect.stringMatching(/^[0-9a-f]{64}$/)]]);
+    expect(fake.indices).toEqual(['ns-events-2026.03.01', 'ns-conflicts']);
+    expect(fake.claims.get('e-2')?.index).toBe('ns-events-2026.03.01');
+  });
+
+  it('without uniqueIds (measuring its cost) claims nothing', async () => {
+    const fake = fakeClient(() => 201);
+    const writer = createBulkWriter({ client: fake.client, config: config(10, 1), logger, uniqueIds: false });
+    await writer.add('e-3', docAt(3, '2026-03-01T10:00:00Z'));
+    expect(await writer.flush()).toMatchObject({ indexed: 1 });
+    expect(fake.claims.size).toBe(0);
+  });
+});
+
+describe('retries', () => {
+  it('measure the retry budget with the injected clock, not the wall clock', async () => {
+    let calls = 0;
+    const client = {
+      transport: {
+        async request() {
+          calls++;
+          throw Object.assign(new Error('connect ECONNREFUSED'), { name: 'ConnectionError' });
+        },
+      },
+    } as unknown as OpenSearchClient;
+    let t = Date.parse('2026-03-01T00:00:00Z');
+    // Each reading of the clock is a minute later: a budget of 3 minutes is spent after a few attempts.
+    const now = () => new Date((t += 60_000));
+    const writer = createBulkWriter({ client, config: config(10, 1), logger, now, maxRetryMs: 3 * 60_000, backoffBaseMs: 1, backoffCapMs: 2 });
+    await writer.add('id-0', doc(0));
+    await expect(writer.flush()).rejects.toMatchObject({ code: 'OPENSEARCH_UNAVAILABLE' });
+    expect(calls).toBe(4);
+  });
+
+  it('stop waiting when the signal aborts (shutdown), failing the batch with a retryable error', async () => {
+    const fake = fakeClient(() => 429);
+    const abort = new AbortController();
+    // A backoff of an hour: only the abort can end the wait within the test's time.
+    const writer = createBulkWriter({ client: fake.client, config: config(10, 1), logger, signal: abort.signal, backoffBaseMs: 3_600_000, backoffCapMs: 3_600_000 });
+    await writer.add('id-0', doc(0));
+    const flushed = writer.flush();
+    await waitUntil(() => writer.stats().retried === 1);
+    abort.abort();
+    await expect(flushed).rejects.toMatchObject({ code: 'OPENSEARCH_UNAVAILABLE', message: expect.stringContaining('stopped while retrying') });
+    expect(fake.requests).toHaveLength(1);
+  });
+});
+
+async function waitUntil(condition: () => boolean): Promise<void> {
+  while (!condition()) await new Promise((r) => setImmediate(r));
+}

@@ -1,6 +1,8 @@
 import { TrailscopeError } from '@trailscope/model';
 import type { Config, OpenSearchClient } from '@trailscope/runtime';
+import { conflictsIndexBody } from './conflicts-index';
 import { deadLetterIndexBody } from './dead-letter-index';
+import { eventIdIndexBody } from './event-id-index';
 import { EVENT_TEMPLATE_VERSION, eventTemplateBody } from './event-template';
 import { errorFacts, toOpenSearchError } from '@trailscope/runtime';
 import { applyRetention, hasIsmPlugin, installRetentionPolicy, type RetentionPolicyResult } from './retention';
@@ -9,6 +11,9 @@ export interface SetupReport {
   namespace: string;
   eventTemplate: { name: string; version: number; indexPattern: string; alias: string };
   deadLetterIndex: { name: string; created: boolean };
+  /** The claims keeping event ids unique across event indices. */
+  eventIdIndex: { name: string; created: boolean };
+  conflictsIndex: { name: string; created: boolean };
   retention: {
     retentionDays: number;
     /** `ism` when the cluster has the ISM plugin, else `sweep` (applyRetention deletes by eventTime period). */
@@ -20,8 +25,8 @@ export interface SetupReport {
 
 /**
  * Installs everything the event indices need, idempotently: the composable index template (mapping, settings, read
- * alias), the dead-letter index, and retention (an ISM policy where the plugin exists; expired indices are deleted
- * by eventTime period in any case).
+ * alias), the dead-letter, event-id and conflicts indices, and retention (an ISM policy where the plugin exists;
+ * expired indices are deleted by eventTime period in any case).
  */
 export async function installTemplates(client: OpenSearchClient, config: Config, now: Date = new Date()): Promise<SetupReport> {
   const { names } = config;
@@ -35,15 +40,9 @@ export async function installTemplates(client: OpenSearchClient, config: Config,
     throw toOpenSearchError(err, `installing index template ${names.eventTemplate}`);
   }
 
-  let created = false;
-  try {
-    await client.transport.request({ method: 'PUT', path: `/${encodeURIComponent(names.deadLetterIndex)}`, body: deadLetterIndexBody(config) });
-    created = true;
-  } catch (err) {
-    if (errorFacts(err).type !== 'resource_already_exists_exception') {
-      throw toOpenSearchError(err, `creating dead-letter index ${names.deadLetterIndex}`);
-    }
-  }
+  const created = await createIndexOnce(client, names.deadLetterIndex, deadLetterIndexBody(config), 'dead-letter index');
+  const eventIdsCreated = await createIndexOnce(client, names.eventIdsIndex, eventIdIndexBody(config), 'event-id index');
+  const conflictsCreated = await createIndexOnce(client, names.conflictsIndex, conflictsIndexBody(config), 'conflicts index');
 
   const ism = await hasIsmPlugin(client);
   const retention: SetupReport['retention'] = {
@@ -58,13 +57,27 @@ export async function installTemplates(client: OpenSearchClient, config: Config,
     namespace: config.namespace,
     eventTemplate: { name: names.eventTemplate, version: EVENT_TEMPLATE_VERSION, indexPattern: names.eventIndexPattern, alias: names.eventsAlias },
     deadLetterIndex: { name: names.deadLetterIndex, created },
+    eventIdIndex: { name: names.eventIdsIndex, created: eventIdsCreated },
+    conflictsIndex: { name: names.conflictsIndex, created: conflictsCreated },
     retention,
   };
 }
 
+/** Creates an index unless it exists; true when this call created it. */
+async function createIndexOnce(client: OpenSearchClient, index: string, body: Record<string, unknown>, what: string): Promise<boolean> {
+  try {
+    await client.transport.request({ method: 'PUT', path: `/${encodeURIComponent(index)}`, body });
+    return true;
+  } catch (err) {
+    if (errorFacts(err).type !== 'resource_already_exists_exception') throw toOpenSearchError(err, `creating ${what} ${index}`);
+    return false;
+  }
+}
+
 /**
- * Throws TEMPLATE_MISSING unless the current event template and the dead-letter index are installed (workers call
- * this before their first job), OPENSEARCH_UNAVAILABLE (retryable) when the cluster does not answer.
+ * Throws TEMPLATE_MISSING unless the current event template and the dead-letter, event-id and conflicts indices are
+ * installed (workers call this before their first job), OPENSEARCH_UNAVAILABLE (retryable) when the cluster does
+ * not answer.
  */
 export async function checkTemplates(client: OpenSearchClient, config: Config): Promise<void> {
   const { names } = config;
@@ -86,12 +99,16 @@ export async function checkTemplates(client: OpenSearchClient, config: Config): 
       { context: { template: names.eventTemplate } },
     );
   }
-  try {
-    await client.transport.request({ method: 'HEAD', path: `/${encodeURIComponent(names.deadLetterIndex)}` });
-  } catch (err) {
-    if (errorFacts(err).statusCode !== 404) throw toOpenSearchError(err, `checking dead-letter index ${names.deadLetterIndex}`);
-    throw new TrailscopeError('TEMPLATE_MISSING', `dead-letter index ${names.deadLetterIndex} does not exist: run \`trailscope setup\``, {
-      context: { index: names.deadLetterIndex },
-    });
+  for (const [index, what] of [
+    [names.deadLetterIndex, 'dead-letter index'],
+    [names.eventIdsIndex, 'event-id index'],
+    [names.conflictsIndex, 'conflicts index'],
+  ] as const) {
+    try {
+      await client.transport.request({ method: 'HEAD', path: `/${encodeURIComponent(index)}` });
+    } catch (err) {
+      if (errorFacts(err).statusCode !== 404) throw toOpenSearchError(err, `checking ${what} ${index}`);
+      throw new TrailscopeError('TEMPLATE_MISSING', `${what} ${index} does not exist: run \`trailscope setup\``, { context: { index } });
+    }
   }
 }

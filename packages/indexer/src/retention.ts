@@ -115,6 +115,26 @@ export async function applyRetention(client: OpenSearchClient, config: Config, n
     } catch (err) {
       throw toOpenSearchError(err, `deleting expired indices ${batch.join(',')}`);
     }
+    await releaseEventIds(client, config, batch);
   }
   return expired;
+}
+
+/**
+ * Removes the event-id claims of deleted indices, so that an event of an expired period delivered again is stored
+ * again rather than counted as a duplicate of nothing. Runs as a background task: an index of a busy day holds
+ * millions of ids, more than a request should wait for.
+ */
+async function releaseEventIds(client: OpenSearchClient, config: Config, deleted: string[]): Promise<void> {
+  try {
+    await client.transport.request({
+      method: 'POST',
+      path: `/${encodeURIComponent(config.names.eventIdsIndex)}/_delete_by_query`,
+      querystring: { conflicts: 'proceed', wait_for_completion: false, refresh: true },
+      body: { query: { terms: { index: deleted } } },
+    });
+  } catch (err) {
+    if (errorFacts(err).statusCode === 404) return;
+    throw toOpenSearchError(err, `releasing the event ids of ${deleted.join(',')}`);
+  }
 }

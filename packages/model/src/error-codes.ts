@@ -23,6 +23,7 @@ export const ERROR_CODES = {
   RECORDS_NOT_ARRAY: { retryable: false, httpStatus: 422, exitCode: 1, summary: '"Records" is not an array' },
   EMPTY_LOG_FILE: { retryable: false, httpStatus: 422, exitCode: 1, summary: 'log file is empty' },
   RECORD_INVALID: { retryable: false, httpStatus: 422, exitCode: 1, summary: 'record is not an object or lacks a required field' },
+  EVENT_ID_CONFLICT: { retryable: false, httpStatus: 409, exitCode: 1, summary: 'event id already stored with different content (kept as a conflict)' },
   OPENSEARCH_UNAVAILABLE: { retryable: true, httpStatus: 503, exitCode: 1, summary: 'OpenSearch unreachable or throttling' },
   OPENSEARCH_REJECTED: { retryable: false, httpStatus: 500, exitCode: 1, summary: 'OpenSearch rejected a request' },
   TEMPLATE_MISSING: { retryable: false, httpStatus: 503, exitCode: 78, summary: 'index template not installed (run trailscope setup)' },

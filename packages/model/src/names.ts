@@ -31,6 +31,13 @@ export function namesFor(namespace: string) {
     eventsAlias: `${namespace}-events`,
     eventTemplate: `${namespace}-events-template`,
     deadLetterIndex: `${namespace}-deadletter`,
+    /**
+     * One document per event id stored anywhere in the namespace (which event index holds it, a hash of its raw
+     * text): the claim that keeps ids unique across indices whatever their period. Outside eventIndexPattern.
+     */
+    eventIdsIndex: `${namespace}-eventids`,
+    /** Copies of stored event ids that arrived with different content, kept for the operator. */
+    conflictsIndex: `${namespace}-conflicts`,
     keysIndex: `${namespace}-apikeys`,
     /** Findings of detection rules (one index, template-managed); `findingsTemplate` applies to it. */
     findingsIndex: `${namespace}-findings`,

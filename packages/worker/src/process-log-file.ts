@@ -11,6 +11,8 @@ export interface FileResult {
   /** Documents that already existed (a replay, a duplicate delivery). */
   duplicates: number;
   deadLettered: number;
+  /** Copies of an event id already stored with different content, kept as conflicts (`trailscope conflicts`). */
+  conflicts: number;
   /** Bulk items retried after throttling or server errors. */
   retried: number;
   /** Uncompressed bulk payload bytes sent. */
@@ -32,7 +34,8 @@ export interface ProcessDeps {
  * every record of this file is acknowledged by OpenSearch or dead-lettered (other jobs' documents in the same bulk
  * requests do not hold it up, nor can their failures fail it). On a file-level error its documents not yet sent are
  * dropped and the error propagates with its code (the caller decides retry or permanent failure); documents already
- * sent stay, and a retry overwrites nothing because every write is a create with a deterministic id.
+ * sent stay, and a retry overwrites nothing because every write is a create with a deterministic id, claimed
+ * store-wide first.
  */
 export async function processLogFile(deps: ProcessDeps, job: IngestJobData): Promise<FileResult> {
   const { config } = deps;
@@ -54,5 +57,5 @@ export async function processLogFile(deps: ProcessDeps, job: IngestJobData): Pro
   } finally {
     writer.close();
   }
-  return { events: stats.indexed, duplicates: stats.duplicates, deadLettered: stats.deadLettered, retried: stats.retried, bytes: stats.bytes };
+  return { events: stats.indexed, duplicates: stats.duplicates, deadLettered: stats.deadLettered, conflicts: stats.conflicts, retried: stats.retried, bytes: stats.bytes };
 }

@@ -42,7 +42,8 @@ export async function startWorker(deps: WorkerDeps, options: WorkerOptions = {})
   await syncIngestState(deps);
   const retention = startRetentionSweeper(deps, { intervalMs: options.retentionSweepMs });
   // One writer for all of this process's jobs, so bulk requests are sized by the flush limits rather than by files.
-  const writer = createSharedBulkWriter({ client: deps.opensearch, config, logger });
+  // Closing aborts its retry waits: a job whose batch is backing off fails (retryably) instead of holding the exit.
+  const writer = createSharedBulkWriter({ client: deps.opensearch, config, logger, signal: abort.signal });
   const done = new DoneTracker(deps.redis, config.names.redisPrefix);
   const osGate = new ServiceGate('opensearch', 'OPENSEARCH_UNAVAILABLE', () => deps.opensearch.cluster.health({ wait_for_status: 'yellow', timeout: '5s' }), logger, 2000, abort.signal);
   let lastBucket = '';
@@ -60,7 +61,7 @@ export async function startWorker(deps: WorkerDeps, options: WorkerOptions = {})
     // job record may be gone and its completion unrecordable, yet its documents were written and must be counted.
     processor: async (job) => {
       if (await done.isDone(job)) {
-        const skipped: FileResult = { events: 0, duplicates: 0, deadLettered: 0, retried: 0, bytes: 0, alreadyIndexed: true };
+        const skipped: FileResult = { events: 0, duplicates: 0, deadLettered: 0, conflicts: 0, retried: 0, bytes: 0, alreadyIndexed: true };
         options.onCompleted?.(job, skipped);
         return skipped;
       }

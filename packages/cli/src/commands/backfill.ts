@@ -158,6 +158,7 @@ function printHuman(s: Record<string, unknown>): void {
     `events indexed:        ${String(s.eventsIndexed)}`,
     `duplicates:            ${String(s.duplicates)}`,
     `dead-lettered records: ${String(s.deadLettered)}${Number(s.deadLettered) > 0 ? '  (see: trailscope dlq)' : ''}`,
+    `conflicts:             ${String(s.conflicts)}${Number(s.conflicts) > 0 ? '  (see: trailscope conflicts)' : ''}`,
     `skipped objects:       ${JSON.stringify(s.skipped)}`,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);

@@ -6,6 +6,7 @@ import { registerPollCommand } from './poll';
 import { registerWorkerCommand } from './worker';
 import { registerFailedCommand } from './failed';
 import { registerDlqCommand } from './dlq';
+import { registerConflictsCommand } from './conflicts';
 import { registerSearchCommand } from './search';
 import { registerGetCommand } from './get';
 import { registerServeCommand } from './serve';
@@ -22,6 +23,7 @@ export const COMMANDS: Array<(program: Command) => void> = [
   registerWorkerCommand,
   registerFailedCommand,
   registerDlqCommand,
+  registerConflictsCommand,
   registerSearchCommand,
   registerGetCommand,
   registerServeCommand,

@@ -19,6 +19,8 @@ function describe(report: SetupReport): string[] {
   const lines = [
     `index template ${t.name} (version ${t.version}) installed for ${t.indexPattern}, read alias ${t.alias}`,
     `dead-letter index ${report.deadLetterIndex.name} ${report.deadLetterIndex.created ? 'created' : 'already present'}`,
+    `event-id index ${report.eventIdIndex.name} ${report.eventIdIndex.created ? 'created' : 'already present'}`,
+    `conflicts index ${report.conflictsIndex.name} ${report.conflictsIndex.created ? 'created' : 'already present'}`,
   ];
   const r = report.retention;
   if (r.mode === 'disabled') {

@@ -17,7 +17,7 @@ export function registerWorkerCommand(program: Command): void {
       const redis = createRedis(config);
       const opensearch = createOpenSearchClient(config);
       const s3 = createS3Client(config);
-      const totals = { files: 0, events: 0, duplicates: 0, deadLettered: 0, failed: 0 };
+      const totals = { files: 0, events: 0, duplicates: 0, deadLettered: 0, conflicts: 0, failed: 0 };
       const worker = await startWorker(
         { config, logger, s3, opensearch, redis },
         {
@@ -27,6 +27,7 @@ export function registerWorkerCommand(program: Command): void {
             totals.events += r.events;
             totals.duplicates += r.duplicates;
             totals.deadLettered += r.deadLettered;
+            totals.conflicts += r.conflicts;
           },
           onFailed: (_job, f) => {
             if (f.final) totals.failed += 1;

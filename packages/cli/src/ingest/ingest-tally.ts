@@ -13,6 +13,7 @@ export class IngestTally {
   eventsIndexed = 0;
   duplicates = 0;
   deadLettered = 0;
+  conflicts = 0;
   retriedAttempts = 0;
   skipped: SkipCounts = {};
   listingErrors = 0;
@@ -39,6 +40,7 @@ export class IngestTally {
     this.eventsIndexed += result.events;
     this.duplicates += result.duplicates;
     this.deadLettered += result.deadLettered;
+    this.conflicts += result.conflicts;
   }
 
   failed(key: string | undefined, code: ErrorCode, final: boolean): void {
@@ -66,6 +68,7 @@ export class IngestTally {
       filesListed: this.filesListed,
       duplicates: this.duplicates,
       deadLettered: this.deadLettered,
+      conflicts: this.conflicts,
       skipped: this.skipped,
       failedByCode,
       retriedAttempts: this.retriedAttempts,
