@@ -130,12 +130,12 @@ describe('CloudTrail LookupEvents compatibility', () => {
     expect((await errorOf({ MaxResults: 5, NextToken: first.NextToken, LookupAttributes: [{ AttributeKey: 'ReadOnly', AttributeValue: 'true' }] })).name).toBe('InvalidNextTokenException');
   });
 
-  it('rejects a wrong secret and an unknown key with AWS auth errors', async () => {
+  it('rejects a wrong secret, an unknown key and a revoked key with the same AWS auth error', async () => {
     expect(await errorOf({}, clientFor(admin, `${admin.secret}x`))).toEqual({ name: 'InvalidSignatureException', status: 400 });
-    expect(await errorOf({}, clientFor({ id: 'TSAAAAAAAAAAAAAAAAAA', secret: admin.secret }))).toEqual({ name: 'UnrecognizedClientException', status: 400 });
+    expect(await errorOf({}, clientFor({ id: 'TSAAAAAAAAAAAAAAAAAA', secret: admin.secret }))).toEqual({ name: 'InvalidSignatureException', status: 400 });
     const revoked = await api.keys.create({ name: 'gone' });
     await api.keys.revoke(revoked.id);
-    expect((await errorOf({}, clientFor(revoked))).name).toBe('UnrecognizedClientException');
+    expect(await errorOf({}, clientFor(revoked))).toEqual({ name: 'InvalidSignatureException', status: 400 });
   });
 
   it('rejects unsigned requests and other operations', async () => {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { verifySigV4, type ReceivedRequest } from './sigv4';
@@ -58,15 +59,42 @@ describe('verifySigV4', () => {
     expect((await failure(verifySigV4(req, secrets, { service: 'cloudtrail', nowMs: NOW }))).type).toBe('InvalidSignatureException');
   });
 
-  it('rejects an unknown access key id', async () => {
-    const err = await failure(verifySigV4(await signedRequest(), async () => undefined, { service: 'cloudtrail', nowMs: NOW }));
-    expect(err.type).toBe('UnrecognizedClientException');
+  it('rejects an unknown access key id with the answer a wrong secret gets', async () => {
+    const unknown = await failure(verifySigV4(await signedRequest(), async () => undefined, { service: 'cloudtrail', nowMs: NOW }));
+    const wrong = await failure(verifySigV4(await signedRequest('wrong'), secrets, { service: 'cloudtrail', nowMs: NOW }));
+    expect([unknown.type, unknown.status, unknown.message]).toEqual(['InvalidSignatureException', 400, wrong.message]);
   });
 
-  it('rejects a stale signature', async () => {
-    const err = await failure(verifySigV4(await signedRequest(), secrets, { service: 'cloudtrail', nowMs: NOW + 16 * 60_000 }));
-    expect(err.type).toBe('InvalidSignatureException');
-    expect(err.message).toMatch(/Signature expired/);
+  it('rejects a signature more than 15 minutes early or late', async () => {
+    for (const nowMs of [NOW + 16 * 60_000, NOW - 16 * 60_000]) {
+      const err = await failure(verifySigV4(await signedRequest(), secrets, { service: 'cloudtrail', nowMs }));
+      expect(err.type).toBe('InvalidSignatureException');
+      expect(err.message).toMatch(/Signature expired/);
+    }
+    await expect(verifySigV4(await signedRequest(), secrets, { service: 'cloudtrail', nowMs: NOW + 14 * 60_000 })).resolves.toBeDefined();
+  });
+
+  it('rejects a replay whose body was changed, even with a matching x-amz-content-sha256', async () => {
+    const req = await signedRequest();
+    const body = '{"MaxResults":50}';
+    req.body = Buffer.from(body);
+    req.headers['x-amz-content-sha256'] = createHash('sha256').update(body).digest('hex');
+    expect((await failure(verifySigV4(req, secrets, { service: 'cloudtrail', nowMs: NOW }))).type).toBe('InvalidSignatureException');
+  });
+
+  it('rejects SignedHeaders reordered or repeated, though the signature is valid for the canonical list', async () => {
+    const req = await signedRequest();
+    const auth = String(req.headers.authorization);
+    expect(auth).toContain('SignedHeaders=content-type;host;x-amz-content-sha256;x-amz-date;x-amz-target,');
+    for (const list of [
+      'host;content-type;x-amz-content-sha256;x-amz-date;x-amz-target',
+      'content-type;host;host;x-amz-content-sha256;x-amz-date;x-amz-target',
+      'content-type;host;x-amz-content-sha256;x-amz-date;x-amz-target;x-amz-target',
+    ]) {
+      const tampered = { ...req, headers: { ...req.headers, authorization: auth.replace(/SignedHeaders=[^,]+/, `SignedHeaders=${list}`) } };
+      const err = await failure(verifySigV4(tampered, secrets, { service: 'cloudtrail', nowMs: NOW }));
+      expect([err.type, err.message]).toEqual(['InvalidSignatureException', expect.stringMatching(/SignedHeaders/)]);
+    }
   });
 
   it('rejects another service scope and missing or malformed headers', async () => {

@@ -41,6 +41,21 @@ describe('LookupEvents requests', () => {
   });
 
   it.each([
+    ['epoch seconds', 1772323200, '2026-03-01T00:00:00.000Z'],
+    ['fractional epoch seconds', 1772323200.25, '2026-03-01T00:00:00.250Z'],
+    ['epoch seconds as a string', '1772323200', '2026-03-01T00:00:00.000Z'],
+    ['ISO-8601 in UTC', '2026-03-01T00:00:00Z', '2026-03-01T00:00:00.000Z'],
+    ['ISO-8601 with an offset and fraction', '2026-03-01T01:00:00.5+01:00', '2026-03-01T00:00:00.500Z'],
+  ])('reads StartTime and EndTime given as %s', (_what, value, iso) => {
+    expect(lookupToSearch({ StartTime: value, EndTime: value })).toMatchObject({ from: iso, to: iso });
+  });
+
+  it.each([['yesterday'], ['2026-03-01'], ['2026-03-01T00:00:00'], ['']])('refuses the timestamp %j naming the member', (value) => {
+    expect(() => lookupToSearch({ EndTime: value })).toThrow(/^EndTime must be a timestamp/);
+    expect(awsType({ EndTime: value })).toBe('SerializationException');
+  });
+
+  it.each([
     [{ LookupAttributes: [{ AttributeKey: 'EventName', AttributeValue: 'a' }, { AttributeKey: 'EventSource', AttributeValue: 'b' }] }, 'InvalidLookupAttributesException'],
     [{ LookupAttributes: [{ AttributeKey: 'Bogus', AttributeValue: 'a' }] }, 'InvalidLookupAttributesException'],
     [{ LookupAttributes: [{ AttributeKey: 'EventName', AttributeValue: '' }] }, 'InvalidLookupAttributesException'],

@@ -14,10 +14,23 @@ const LookupRequestSchema = z.looseObject({
   NextToken: z.string().optional(),
 });
 
-function epochSeconds(value: number | string | undefined, member: string): number | undefined {
+const EPOCH_RE = /^-?\d+(\.\d+)?$/;
+const IsoTimestamp = z.iso.datetime({ offset: true });
+
+/**
+ * A LookupEvents timestamp in epoch seconds. AWS JSON 1.1 sends epoch seconds (botocore and the JavaScript SDK
+ * send a number, fractions allowed); other clients send the number as a string or an ISO-8601 date-time.
+ */
+export function epochSeconds(value: number | string | undefined, member: string): number | undefined {
   if (value === undefined) return undefined;
-  const n = typeof value === 'number' ? value : Number(value);
-  if (!Number.isFinite(n)) throw new AwsError('SerializationException', `${member} must be a timestamp in epoch seconds`);
+  let n: number;
+  if (typeof value === 'number') n = value;
+  else if (EPOCH_RE.test(value.trim())) n = Number(value.trim());
+  else if (IsoTimestamp.safeParse(value.trim()).success) n = Date.parse(value.trim()) / 1000;
+  else n = Number.NaN;
+  if (!Number.isFinite(n) || !Number.isFinite(new Date(n * 1000).getTime())) {
+    throw new AwsError('SerializationException', `${member} must be a timestamp: epoch seconds or an ISO-8601 date-time, got ${JSON.stringify(value).slice(0, 64)}`);
+  }
   return n;
 }
 
