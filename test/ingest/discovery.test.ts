@@ -12,6 +12,7 @@ const ORG_ACCOUNTS = ['222222222222', '333333333333'];
 const REGIONS = ['us-east-1', 'eu-west-1'];
 const DAYS = ['2026-03-01', '2026-03-02', '2026-03-03'];
 
+/** Each case gets a bucket, namespace and queue of its own, with the same files uploaded: no case sees another's state. */
 describe('discovery and planning against a real S3 server and Redis', () => {
   let scope: TestScope;
   let queue: IngestQueue;
@@ -34,7 +35,7 @@ describe('discovery and planning against a real S3 server and Redis', () => {
     { key: `elsewhere/AWSLogs/${PLAIN}/CloudTrail/us-east-1/2026/03/01/${PLAIN}_CloudTrail_us-east-1_20260301T0000Z_0000000000000000.json.gz`, body: gzipLogFile([]) },
   ];
 
-  beforeAll(async () => {
+  beforeEach(async () => {
     scope = await createScope('t-discovery');
     await uploadFiles(scope.s3, scope.bucket, [...trail, insight, ...others]);
     queue = createIngestQueue(scope.config, scope.redis);
@@ -42,10 +43,13 @@ describe('discovery and planning against a real S3 server and Redis', () => {
     done = new DoneTracker(scope.redis, scope.config.names.redisPrefix);
   });
 
-  afterAll(async () => {
+  afterEach(async () => {
     await queue?.close();
     await scope?.close();
   });
+
+  const pass = (options: Partial<Parameters<typeof runIngestPass>[1]> = {}, s3: S3Client = scope.s3) =>
+    runIngestPass({ s3, producer, done }, { bucket: scope.bucket, prefix: 'org-trail', concurrency: 4, ...options });
 
   /** The day folders the stream listings of a plan find, sorted. */
   const dayFolders = async (plan: Plan): Promise<string[]> => {
@@ -78,7 +82,7 @@ describe('discovery and planning against a real S3 server and Redis', () => {
   });
 
   it('queues each log file once, counts skipped objects by reason, and adopts instead of re-adding on a second pass', async () => {
-    const first = await runIngestPass({ s3: scope.s3, producer, done }, { bucket: scope.bucket, prefix: 'org-trail', concurrency: 4 });
+    const first = await pass();
     expect(first.filesListed).toBe(trail.length + 1);
     expect(first.filesQueued).toBe(trail.length + 1);
     expect(first.skipped).toEqual({ folder: 3, 'not-cloudtrail': 1, 'not-json-gz': 1, digest: 2 });
@@ -89,19 +93,21 @@ describe('discovery and planning against a real S3 server and Redis', () => {
     const job = await queue.getJob(jobIdFor({ bucket: scope.bucket, key: insight.key, etag: (await queue.getJobs(['waiting'], 0, 1000)).find((j) => j.data.key === insight.key)?.data.etag ?? '' }));
     expect(job?.data).toEqual(expect.objectContaining({ kind: 'insight', account: PLAIN, region: 'us-east-1', bucket: scope.bucket }));
 
-    const second = await runIngestPass({ s3: scope.s3, producer, done }, { bucket: scope.bucket, prefix: 'org-trail', concurrency: 4 });
+    const second = await pass();
     expect(second.filesQueued).toBe(0);
     expect(second.filesAdopted).toBe(trail.length + 1);
     expect((await pendingCounts(queue)).waiting).toBe(trail.length + 1);
   });
 
   it('skips done files on later passes and collapses finished closed days into one marker each', async () => {
+    expect((await pass()).filesQueued).toBe(trail.length + 1);
     const jobs = await queue.getJobs(['waiting'], 0, 1000);
+    expect(jobs).toHaveLength(trail.length + 1);
     for (const j of jobs) await done.markDone(j.data);
     await queue.obliterate({ force: true });
-    const pass = await runIngestPass({ s3: scope.s3, producer, done }, { bucket: scope.bucket, prefix: 'org-trail', concurrency: 4 });
-    expect(pass.filesQueued).toBe(0);
-    expect(pass.filesAlreadyIndexed).toBe(trail.length + 1);
+    const later = await pass();
+    expect(later.filesQueued).toBe(0);
+    expect(later.filesAlreadyIndexed).toBe(trail.length + 1);
     // every day of 2026 is closed by now: per-file sets are gone, one marker per partition remains
     const perFile = await scope.redis.keys(`${scope.ns}:done:*`);
     expect(perFile).toEqual([]);
@@ -110,13 +116,11 @@ describe('discovery and planning against a real S3 server and Redis', () => {
     // a file added to a sealed day changes its digest: the day is processed again (idempotent writes make it safe)
     const extra = generateTrail({ seed: 99, accounts: [PLAIN], regions: ['us-east-1'], days: ['2026-03-01'], filesPerPartition: 1, eventsPerFile: 1, prefix: 'org-trail' });
     await uploadFiles(scope.s3, scope.bucket, extra);
-    const again = await runIngestPass({ s3: scope.s3, producer, done }, { bucket: scope.bucket, prefix: 'org-trail', concurrency: 4, from: '2026-03-01', to: '2026-03-01', accounts: [PLAIN], regions: ['us-east-1'] });
+    const again = await pass({ from: '2026-03-01', to: '2026-03-01', accounts: [PLAIN], regions: ['us-east-1'] });
     expect(again.filesQueued).toBe(trail.filter((f) => f.key.includes(`${PLAIN}/CloudTrail/us-east-1/2026/03/01/`)).length + 1);
-    await queue.obliterate({ force: true });
   });
 
   it('tails with per-stream checkpoints, re-listing the last two delivery days of each stream every cycle', async () => {
-    await scope.redis.del(`${scope.ns}:complete`);
     const opts = { bucket: scope.bucket, prefix: 'org-trail', concurrency: 4, intervalMs: 1000, once: true, redis: scope.redis, redisPrefix: scope.config.names.redisPrefix, accounts: [PLAIN], regions: ['us-east-1'] };
     const first = await runPoller({ s3: scope.s3, producer, done }, opts);
     expect(first?.partitions).toBe(3 + 1 + 1);
@@ -163,14 +167,13 @@ describe('discovery and planning against a real S3 server and Redis', () => {
   };
 
   it('lists each stream as one ListObjectsV2 sequence: requests follow pages, not day folders', async () => {
-    await queue.obliterate({ force: true });
     const { s3, requests } = recordingClient();
     const pageSize = 2;
     try {
-      const pass = await runIngestPass({ s3, producer, done }, { bucket: scope.bucket, prefix: 'org-trail', concurrency: 4, pageSize });
-      expect(pass.listingErrors).toEqual([]);
-      expect(pass.partitions).toBe(21);
-      expect(pass.partitionsListed).toBe(21);
+      const result = await pass({ pageSize }, s3);
+      expect(result.listingErrors).toEqual([]);
+      expect(result.partitions).toBe(21);
+      expect(result.partitionsListed).toBe(21);
       const plan = await planStreams(scope.s3, { bucket: scope.bucket, prefix: 'org-trail', concurrency: 4 });
       let pages = 0;
       for (const stream of plan.streams) pages += Math.ceil((await keysUnder(stream.root)).length / pageSize);
@@ -183,7 +186,6 @@ describe('discovery and planning against a real S3 server and Redis', () => {
       expect(requests.filter((r) => r.Delimiter === '/')).toHaveLength(1 + 1 + 3 + 6);
     } finally {
       s3.destroy();
-      await queue.obliterate({ force: true });
     }
   });
 
@@ -199,12 +201,8 @@ describe('discovery and planning against a real S3 server and Redis', () => {
     const failAt = Math.floor(firstDayKeys.length / pageSize) + 2;
     const { s3, requests } = recordingClient((input, nth) => input.Prefix === root && nth === failAt);
     try {
-      await queue.obliterate({ force: true });
-      const pass = await runIngestPass(
-        { s3, producer, done },
-        { bucket: scope.bucket, prefix: 'org-trail', concurrency: 4, pageSize, accounts: [PLAIN], regions: ['us-east-1'] },
-      );
-      expect(pass.listingErrors).toEqual([]);
+      const result = await pass({ pageSize, accounts: [PLAIN], regions: ['us-east-1'] }, s3);
+      expect(result.listingErrors).toEqual([]);
       const streamRequests = requests.filter((r) => r.Prefix === root);
       // the retry starts a new sequence right after the first day's last key
       const retry = streamRequests[failAt];
@@ -212,14 +210,13 @@ describe('discovery and planning against a real S3 server and Redis', () => {
       expect(retry?.StartAfter).toBe(firstDayKeys[firstDayKeys.length - 1]);
       const logFiles = keys.filter((k) => 'file' in classifyObject(scope.bucket, { key: k, size: 0, etag: '' })).length;
       // log stream, insight day, digest day: each file counted once
-      expect(pass.filesListed).toBe(logFiles + 1);
-      expect(pass.partitions).toBe(days.length + 1 + 1);
-      expect(pass.partitionsListed).toBe(pass.partitions);
-      expect(pass.filesQueued + pass.filesAdopted + pass.filesAlreadyIndexed).toBe(pass.filesListed);
-      expect(pass.lastKeyByStream.get(root)).toBe(keys[keys.length - 1]);
+      expect(result.filesListed).toBe(logFiles + 1);
+      expect(result.partitions).toBe(days.length + 1 + 1);
+      expect(result.partitionsListed).toBe(result.partitions);
+      expect(result.filesQueued + result.filesAdopted + result.filesAlreadyIndexed).toBe(result.filesListed);
+      expect(result.lastKeyByStream.get(root)).toBe(keys[keys.length - 1]);
     } finally {
       s3.destroy();
-      await queue.obliterate({ force: true });
     }
   });
 });
