@@ -65,10 +65,10 @@ export async function listStreams(
         } catch (err) {
           if (!isRetryable(err) || attempt >= attempts || signal?.aborted) {
             result.listingErrors.push({ prefix: root, code: errorCodeOf(err), message: errorMessageOf(err) });
-            logger?.error({ prefix: root, startAfter, code: errorCodeOf(err), err: errorMessageOf(err) }, 'stream listing failed');
+            logger?.error({ prefix: root, startAfter, code: errorCodeOf(err), err }, 'stream listing failed');
             return;
           }
-          logger?.warn({ prefix: root, startAfter, attempt, err: errorMessageOf(err) }, 'stream listing failed, retrying');
+          logger?.warn({ prefix: root, startAfter, attempt, err }, 'stream listing failed, retrying');
           await sleep(Math.min(1000 * 2 ** (attempt - 1), 15000));
           attempt += 1;
           continue retry;

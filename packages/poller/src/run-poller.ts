@@ -1,4 +1,3 @@
-import { errorMessageOf } from '@trailscope/model';
 import { sleep, type Logger } from '@trailscope/runtime';
 import { CheckpointStore } from './checkpoint-store';
 import { runIngestPass, type PassDeps, type PassStats } from './ingest-pass';
@@ -51,7 +50,7 @@ export async function runPoller(deps: PassDeps, options: PollerOptions): Promise
       options.onCycle?.(last);
     } catch (err) {
       if (options.once) throw err;
-      options.logger?.error({ cycle, err: errorMessageOf(err) }, 'poll cycle failed, retrying next cycle');
+      options.logger?.error({ cycle, err }, 'poll cycle failed, retrying next cycle');
     }
     if (options.once) break;
     await sleep(options.intervalMs, options.signal);

@@ -78,7 +78,7 @@ export function createIngestConsumer<R>(options: ConsumerOptions<R>): Worker<Ing
   });
   worker.on('error', (err) => {
     // Redis restarts and connection drops land here; BullMQ reconnects and resumes on its own.
-    logger?.warn({ err: err.message }, 'queue worker error, continuing');
+    logger?.warn({ err }, 'queue worker error, continuing');
   });
   return worker;
 }

@@ -1,5 +1,5 @@
 import { checkTemplates, installTemplates } from '@trailscope/indexer';
-import { errorCodeOf, errorMessageOf, isRetryable } from '@trailscope/model';
+import { errorCodeOf, isRetryable } from '@trailscope/model';
 import type { Config, Logger, OpenSearchClient } from '@trailscope/runtime';
 
 /**
@@ -23,7 +23,7 @@ export async function ensureTemplates(
         return;
       }
       if (!isRetryable(err) || options.signal?.aborted) throw err;
-      if (attempt === 1 || attempt % 10 === 0) logger.warn({ attempt, err: errorMessageOf(err) }, 'OpenSearch not reachable yet, waiting');
+      if (attempt === 1 || attempt % 10 === 0) logger.warn({ attempt, err }, 'OpenSearch not reachable yet, waiting');
       await new Promise((r) => setTimeout(r, options.retryMs ?? 2000));
     }
   }

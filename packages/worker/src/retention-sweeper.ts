@@ -1,5 +1,4 @@
 import { applyRetention } from '@trailscope/indexer';
-import { errorMessageOf } from '@trailscope/model';
 import type { Config, Logger, OpenSearchClient } from '@trailscope/runtime';
 
 export const DEFAULT_RETENTION_SWEEP_MS = 60 * 60 * 1000;
@@ -31,7 +30,7 @@ export function startRetentionSweeper(
         return deleted;
       })
       .catch((err: unknown) => {
-        logger.warn({ err: errorMessageOf(err) }, 'retention sweep failed; retrying next interval');
+        logger.warn({ err }, 'retention sweep failed; retrying next interval');
         return [] as string[];
       })
       .finally(() => {

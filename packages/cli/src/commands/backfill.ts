@@ -90,7 +90,7 @@ export function registerBackfillCommand(program: Command): void {
           // Workers elsewhere do this at start; without them here, Redis may still remember files of a store that is
           // gone. Best effort: enqueueing needs no OpenSearch, so its absence must not stop the backfill.
           await syncIngestState({ opensearch, redis, config, logger }).catch((err: unknown) =>
-            logger.warn({ err: errorMessageOf(err) }, 'could not compare Redis ingest state with the event store'),
+            logger.warn({ err }, 'could not compare Redis ingest state with the event store'),
           );
         }
         let runId = await redisRunId(redis);
@@ -115,7 +115,7 @@ export function registerBackfillCommand(program: Command): void {
         if (opts.wait && !abort.signal.aborted) {
           await opensearch.indices
             .refresh({ index: config.names.eventIndexPattern, ignore_unavailable: true, allow_no_indices: true })
-            .catch((err: unknown) => logger.warn({ err: errorMessageOf(err) }, 'refresh after backfill failed'));
+            .catch((err: unknown) => logger.warn({ err }, 'refresh after backfill failed'));
         }
       } finally {
         progress.stop();

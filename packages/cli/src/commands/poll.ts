@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { runPoller } from '@trailscope/poller';
 import { createIngestQueue, DoneTracker, Producer } from '@trailscope/queue';
-import { errorMessageOf } from '@trailscope/model';
 import { createLogger, createOpenSearchClient, createRedis, createS3Client, createShutdown } from '@trailscope/runtime';
 import { syncIngestState } from '@trailscope/worker';
 import { configFrom } from '../context';
@@ -46,7 +45,7 @@ export function registerPollCommand(program: Command): void {
       // Best effort, as in backfill: the poller itself needs no OpenSearch.
       const opensearch = createOpenSearchClient(config);
       await syncIngestState({ opensearch, redis, config, logger })
-        .catch((err: unknown) => logger.warn({ err: errorMessageOf(err) }, 'could not compare Redis ingest state with the event store'))
+        .catch((err: unknown) => logger.warn({ err }, 'could not compare Redis ingest state with the event store'))
         .finally(() => opensearch.close());
       logger.info({ bucket: sel.bucket, prefix: sel.prefix ?? '', intervalMs: opts.intervalMs ?? config.ingest.pollIntervalMs }, 'poller started');
       try {

@@ -1,4 +1,3 @@
-import { errorMessageOf } from '@trailscope/model';
 import { sleep, toOpenSearchError, type Config, type Logger, type OpenSearchClient, type Redis } from '@trailscope/runtime';
 import { installDetectionIndices } from '../findings-index';
 import { writeFindings } from '../findings-writer';
@@ -76,7 +75,7 @@ export function startDetector(deps: DetectorDeps, options: DetectorOptions = {})
       }
       const filter = filesFilter(batch.map((b) => b.file));
       const onRuleError = (rule: { id: string; file: string }, err: unknown) =>
-        logger.error({ ruleId: rule.id, file: rule.file, err: errorMessageOf(err), files: batch.length }, 'detection rule failed on these files; the other rules ran');
+        logger.error({ ruleId: rule.id, file: rule.file, err, files: batch.length }, 'detection rule failed on these files; the other rules ran');
       const writes = await evaluateBatch({ client: opensearch, names: config.names, now, signal: abort.signal, onRuleError }, set.rules, filter);
       if (abort.signal.aborted) return 0;
       const written = await writeFindings(opensearch, config, writes, { refresh: 'wait_for' });
@@ -110,7 +109,7 @@ export function startDetector(deps: DetectorDeps, options: DetectorOptions = {})
         failures = 0;
       } catch (err) {
         failures++;
-        if (failures === 1 || failures % 10 === 0) logger.warn({ err: errorMessageOf(err), failures }, 'detection pass failed; files stay pending and are evaluated again');
+        if (failures === 1 || failures % 10 === 0) logger.warn({ err, failures }, 'detection pass failed; files stay pending and are evaluated again');
       }
       await sleep(intervalMs, abort.signal);
     }
