@@ -60,8 +60,9 @@ describe('HTTP API', () => {
       const t = typeof token === 'function' ? token() : token;
       const res = await call('GET', '/v1/events', t);
       expect(res.status).toBe(401);
-      expect(res.json).toEqual({ error: { code: 'UNAUTHORIZED', message: expect.any(String) } });
+      expect(res.json).toEqual({ error: { code: 'UNAUTHORIZED', message: expect.any(String), requestId: expect.any(String) } });
       expect(res.headers.get('www-authenticate')).toMatch(/^Bearer/);
+      expect(res.headers.get('x-request-id')).toBe(res.json.error.requestId);
     });
 
     it('serves health and the OpenAPI document without a key', async () => {

@@ -1,3 +1,4 @@
+import { errorCodeOf } from '@trailscope/model';
 import { parseSearchRequest } from '@trailscope/query';
 import { searchInputFromQuery } from './query-string';
 
@@ -29,5 +30,33 @@ describe('searchInputFromQuery', () => {
     expect(() => parseSearchRequest(searchInputFromQuery({ readOnly: 'yes' }))).toThrow(/^readOnly: /);
     expect(() => parseSearchRequest(searchInputFromQuery({ pageSize: 'ten' }))).toThrow(/^pageSize: /);
     expect(() => parseSearchRequest(searchInputFromQuery({ account: '111111111111' }))).toThrow(/^account: unknown field/);
+  });
+
+  it.each<[string, [string, string | string[]]]>([
+    ['__proto__', ['__proto__', ['x', 'y']]],
+    ['constructor', ['constructor', 'x']],
+    ['prototype', ['prototype', ['x']]],
+    ['a field path segment __proto__', ['field', '__proto__.polluted=1']],
+    ['a field path segment constructor', ['field', 'requestParameters.constructor=1']],
+  ])('refuses %s with VALIDATION_FAILED naming it', (_why, [key, value]) => {
+    // as a query-string parser hands them over: own properties of an object without a prototype
+    const query = Object.create(null) as Record<string, string | string[]>;
+    Object.defineProperty(query, key, { value, enumerable: true });
+    let err: unknown;
+    try {
+      searchInputFromQuery(query);
+    } catch (e) {
+      err = e;
+    }
+    expect(errorCodeOf(err)).toBe('VALIDATION_FAILED');
+    expect((err as Error).message).toMatch(/"(__proto__|constructor|prototype)" is not allowed/);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it('builds objects without a prototype', () => {
+    const input = searchInputFromQuery({ field: 'requestParameters.bucketName=a', regions: 'us-east-1' });
+    expect(Object.getPrototypeOf(input)).toBeNull();
+    expect(Object.getPrototypeOf(input.fields)).toBeNull();
+    expect(parseSearchRequest(input).regions).toEqual(['us-east-1']);
   });
 });

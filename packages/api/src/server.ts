@@ -1,5 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { TrailscopeError, type Names } from '@trailscope/model';
+import { TrailscopeError, errorCodeOf, type Names } from '@trailscope/model';
 import type { Logger, OpenSearchClient } from '@trailscope/runtime';
 import './auth/auth-context';
 import { parseBearer } from './auth/bearer';
@@ -7,6 +8,8 @@ import { scopeOfKey, type KeyStore } from './keys/key-store';
 import { sendError } from './routes/error-reply';
 import { registerV1Routes } from './routes/v1-routes';
 import { registerLookupEventsRoute } from './routes/lookup-events-route';
+import { createSearchCursors } from './routes/search-cursors';
+import { requestLogger } from './request-log';
 import type { QueueCounts } from './stats';
 
 export interface ServerDeps {
@@ -16,25 +19,38 @@ export interface ServerDeps {
   logger: Logger;
   queueCounts?: () => Promise<QueueCounts>;
   bodyLimitBytes?: number;
+  /** TRAILSCOPE_SERVER_KEY: cursors are MAC'd under a key derived from it (without it, one drawn per process). */
+  serverKey?: string;
+  /** Points in time one API key may hold open (TRAILSCOPE_API_MAX_PITS_PER_KEY). */
+  maxPitsPerKey?: number;
 }
 
 /** The HTTP API and the LookupEvents endpoint, without listening (tests use it with a real port or inject). */
 export function buildServer(deps: ServerDeps): FastifyInstance {
   const app = Fastify({
-    loggerInstance: deps.logger,
+    loggerInstance: requestLogger(deps.logger),
     bodyLimit: deps.bodyLimitBytes ?? 1024 * 1024,
     // request ids from the client are logged but never trusted for anything else
     requestIdHeader: false,
+    // unique across restarts and processes: error answers carry it, and the log keeps the detail under it
+    genReqId: () => randomUUID(),
   }) as unknown as FastifyInstance;
+  const cursors = createSearchCursors({ serverKey: deps.serverKey, namespace: deps.names.namespace, maxPitsPerKey: deps.maxPitsPerKey });
 
   app.decorateRequest('auth', null);
 
-  app.addHook('onRequest', async (request) => {
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
     const mode = request.routeOptions?.config?.auth ?? 'bearer';
     if (mode !== 'bearer' || request.is404) return;
     const bearer = parseBearer(request.headers.authorization);
     if (!bearer) throw new TrailscopeError('UNAUTHORIZED', 'authorization: send "Authorization: Bearer <keyId>.<secret>"');
-    const key = await deps.keys.verify(bearer.id, bearer.secret);
+    const key = await deps.keys.verify(bearer.id, bearer.secret).catch((err: unknown) => {
+      if (errorCodeOf(err) !== 'CONFIG_INVALID') throw err;
+      // a secret sealed under another server key: the operator must act, the caller learns nothing about the key
+      request.log.error({ err }, 'API key secret cannot be opened; answered as an unknown key');
+      return undefined;
+    });
     if (!key) throw new TrailscopeError('UNAUTHORIZED', 'authorization: unknown, revoked or wrong API key');
     request.auth = { key, scope: scopeOfKey(key) };
   });
@@ -44,7 +60,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     sendError(request, reply, new TrailscopeError('NOT_FOUND', `route: no ${request.method} ${request.url.split('?')[0]}`)),
   );
 
-  registerV1Routes(app, deps);
-  registerLookupEventsRoute(app, deps);
+  registerV1Routes(app, { ...deps, cursors });
+  registerLookupEventsRoute(app, { ...deps, cursors });
   return app;
 }

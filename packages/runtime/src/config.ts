@@ -43,6 +43,7 @@ const EnvSchema = z.object({
   TRAILSCOPE_JOB_LOCK_MS: intFrom('TRAILSCOPE_JOB_LOCK_MS', 30000, 1000),
   TRAILSCOPE_API_PORT: intFrom('TRAILSCOPE_API_PORT', 8080, 0),
   TRAILSCOPE_API_HOST: z.string().default('127.0.0.1'),
+  TRAILSCOPE_API_MAX_PITS_PER_KEY: intFrom('TRAILSCOPE_API_MAX_PITS_PER_KEY', 10, 1),
   TRAILSCOPE_SERVER_KEY: z.string().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
@@ -67,9 +68,24 @@ export interface Config {
     /** How long a killed worker's job stays locked before another worker takes it over. */
     jobLockMs: number;
   };
-  api: { port: number; host: string; serverKey?: string };
+  api: { port: number; host: string; serverKey?: string; /** Points in time (open cursors) one API key may hold. */ maxPitsPerKey: number };
   logLevel: string;
   stackDir: string;
+}
+
+/**
+ * A namespace's event indices are `<ns>-events-<period>` and its patterns `<ns>-events-*`: a namespace that itself
+ * contains `-events-` or ends in `-events` would have indices matching another namespace's patterns (`a-events-b`
+ * under `a-events-*`), which would then search, count and template them as its own.
+ */
+function assertNamespaceApart(namespace: string): void {
+  if (/-events(-|$)/.test(namespace)) {
+    throw new TrailscopeError(
+      'CONFIG_INVALID',
+      `TRAILSCOPE_NAMESPACE "${namespace}" is invalid: it must not contain "-events-" or end in "-events", or its indices would match another namespace's index patterns`,
+      { context: { variable: 'TRAILSCOPE_NAMESPACE', namespace } },
+    );
+  }
 }
 
 export interface LoadConfigOptions {
@@ -102,6 +118,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   }
   const e = parsed.data;
   const namespace = assertNamespace(e.TRAILSCOPE_NAMESPACE);
+  assertNamespaceApart(namespace);
   return {
     opensearch: {
       url: e.OPENSEARCH_URL,
@@ -137,7 +154,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
       jobAttempts: e.TRAILSCOPE_JOB_ATTEMPTS,
       jobLockMs: e.TRAILSCOPE_JOB_LOCK_MS,
     },
-    api: { port: e.TRAILSCOPE_API_PORT, host: e.TRAILSCOPE_API_HOST, serverKey: e.TRAILSCOPE_SERVER_KEY },
+    api: { port: e.TRAILSCOPE_API_PORT, host: e.TRAILSCOPE_API_HOST, serverKey: e.TRAILSCOPE_SERVER_KEY, maxPitsPerKey: e.TRAILSCOPE_API_MAX_PITS_PER_KEY },
     logLevel: e.LOG_LEVEL,
     stackDir,
   };

@@ -6,6 +6,7 @@ import { AwsError } from '../lookup/aws-error';
 import { lookupToSearch, toLookupEvent } from '../lookup/lookup-request';
 import { headersFromRaw, parseQueryString, verifySigV4 } from '../auth/sigv4';
 import { scopeOfKey, type KeyStore } from '../keys/key-store';
+import type { SearchCursors } from './search-cursors';
 
 export const LOOKUP_EVENTS_TARGET = 'CloudTrail_20131101.LookupEvents';
 /**
@@ -79,7 +80,7 @@ function replyWithAwsError(request: FastifyRequest, reply: FastifyReply, err: un
  * its own: the body arrives as bytes whatever its media type (the signature covers them), and every answer, errors
  * raised before the handler included, is in AWS's shape with an `x-amzn-RequestId`.
  */
-export function registerLookupEventsRoute(app: FastifyInstance, deps: { client: OpenSearchClient; names: Names; keys: KeyStore }): void {
+export function registerLookupEventsRoute(app: FastifyInstance, deps: { client: OpenSearchClient; names: Names; keys: KeyStore; cursors: SearchCursors }): void {
   app.register(async (scope) => {
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
@@ -95,6 +96,7 @@ export function registerLookupEventsRoute(app: FastifyInstance, deps: { client: 
         const q = url.indexOf('?');
         const headers = headersFromRaw(request.raw.rawHeaders);
         let keyScope: ReturnType<typeof scopeOfKey> | undefined;
+        let keyId: string | undefined;
         await verifySigV4(
           { method: request.method, path: q < 0 ? url : url.slice(0, q), query: parseQueryString(q < 0 ? '' : url.slice(q + 1)), headers, body },
           async (id) => {
@@ -109,6 +111,7 @@ export function registerLookupEventsRoute(app: FastifyInstance, deps: { client: 
             }
             if (!resolved) return undefined;
             keyScope = scopeOfKey(resolved.key);
+            keyId = resolved.key.id;
             return resolved.secret;
           },
           { service: 'cloudtrail' },
@@ -130,7 +133,8 @@ export function registerLookupEventsRoute(app: FastifyInstance, deps: { client: 
           throw new AwsError('SerializationException', 'Request body is not valid JSON.');
         }
         const req = parseSearchRequest(lookupToSearch(payload));
-        const page = await search(deps.client, deps.names, req, keyScope ?? { accounts: [] });
+        // NextTokens are cursors: bound to this key, its scope, the namespace and the request
+        const page = await search(deps.client, deps.names, req, keyScope ?? { accounts: [] }, deps.cursors.optionsFor(keyId ?? ''));
         const out: { Events: unknown[]; NextToken?: string } = { Events: page.events.map(toLookupEvent) };
         if (page.cursor) out.NextToken = page.cursor;
         return reply.status(200).header('content-type', AMZ_JSON).send(Buffer.from(JSON.stringify(out), 'utf8'));

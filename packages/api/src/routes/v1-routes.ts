@@ -6,10 +6,12 @@ import { searchInputFromQuery } from '../query-string';
 import { gatherStats, type QueueCounts } from '../stats';
 import { buildOpenApiDocument } from '../openapi';
 import type { AuthContext } from '../auth/auth-context';
+import type { SearchCursors } from './search-cursors';
 
 export interface V1Deps {
   client: OpenSearchClient;
   names: Names;
+  cursors: SearchCursors;
   queueCounts?: () => Promise<QueueCounts>;
 }
 
@@ -35,14 +37,14 @@ export function registerV1Routes(app: FastifyInstance, deps: V1Deps): void {
   app.get('/v1/openapi.json', { config: { auth: 'none' } }, async () => openApi);
 
   app.get('/v1/events', async (request) => {
-    const { scope } = authOf(request.auth);
+    const { key, scope } = authOf(request.auth);
     const req = parseSearchRequest(searchInputFromQuery(request.query as Record<string, string | string[]>));
-    return search(client, names, req, scope);
+    return search(client, names, req, scope, deps.cursors.optionsFor(key.id));
   });
 
   app.post('/v1/events', async (request) => {
-    const { scope } = authOf(request.auth);
-    return search(client, names, parseSearchRequest(request.body ?? {}), scope);
+    const { key, scope } = authOf(request.auth);
+    return search(client, names, parseSearchRequest(request.body ?? {}), scope, deps.cursors.optionsFor(key.id));
   });
 
   app.get<{ Params: { eventId: string }; Querystring: { includeRaw?: string } }>('/v1/events/:eventId', async (request) => {
