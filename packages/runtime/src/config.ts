@@ -108,18 +108,27 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   for (const [k, v] of Object.entries(env)) if (v !== undefined && v !== '') merged[k] = v;
   for (const [k, v] of Object.entries(options.overrides ?? {})) if (v !== undefined) merged[k] = String(v);
 
+  // Every invalid variable is reported at once, so an operator fixes a deployment in one round rather than one per
+  // variable.
   const parsed = EnvSchema.safeParse(merged);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const key = String(issue?.path[0] ?? 'configuration');
-    throw new TrailscopeError('CONFIG_INVALID', `invalid ${key}: ${issue?.message ?? 'invalid value'}`, {
-      context: { variable: key },
+  const problems: ConfigProblem[] = parsed.success
+    ? []
+    : parsed.error.issues.map((issue) => {
+        const variable = String(issue.path[0] ?? 'configuration');
+        return { variable, message: `invalid ${variable}: ${issue.message}` };
+      });
+  const namespace = collectProblem(problems, 'TRAILSCOPE_NAMESPACE', () => {
+    const ns = assertNamespace(parsed.success ? parsed.data.TRAILSCOPE_NAMESPACE : (merged.TRAILSCOPE_NAMESPACE ?? 'trailscope'));
+    assertNamespaceApart(ns);
+    return ns;
+  });
+  if (!parsed.success || namespace === undefined || problems.length > 0) {
+    throw new TrailscopeError('CONFIG_INVALID', problems.map((p) => p.message).join('; '), {
+      context: { variable: problems[0]?.variable, variables: problems.map((p) => p.variable), problems },
     });
   }
   const e = parsed.data;
-  const namespace = assertNamespace(e.TRAILSCOPE_NAMESPACE);
-  assertNamespaceApart(namespace);
-  return {
+  return deepFreeze({
     opensearch: {
       url: e.OPENSEARCH_URL,
       username: e.OPENSEARCH_USERNAME,
@@ -157,5 +166,31 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     api: { port: e.TRAILSCOPE_API_PORT, host: e.TRAILSCOPE_API_HOST, serverKey: e.TRAILSCOPE_SERVER_KEY, maxPitsPerKey: e.TRAILSCOPE_API_MAX_PITS_PER_KEY },
     logLevel: e.LOG_LEVEL,
     stackDir,
-  };
+  });
+}
+
+interface ConfigProblem {
+  variable: string;
+  message: string;
+}
+
+/** Runs one check of the configuration; a CONFIG_INVALID it throws joins `problems` instead of ending the load. */
+function collectProblem<T>(problems: ConfigProblem[], variable: string, check: () => T): T | undefined {
+  try {
+    return check();
+  } catch (err) {
+    if (!(err instanceof TrailscopeError) || err.code !== 'CONFIG_INVALID') throw err;
+    const named = err.context.variable;
+    problems.push({ variable: typeof named === 'string' ? named : variable, message: err.message });
+    return undefined;
+  }
+}
+
+/** A loaded Config is shared by every part of a process: frozen, so no part can change what another reads. */
+function deepFreeze<T>(value: T): Readonly<T> {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
 }
