@@ -5,7 +5,7 @@ import { deadLetterIndexBody } from './dead-letter-index';
 import { eventIdIndexBody } from './event-id-index';
 import { EVENT_TEMPLATE_VERSION, eventTemplateBody } from './event-template';
 import { errorFacts, toOpenSearchError } from '@trailscope/runtime';
-import { applyRetention, hasIsmPlugin, installRetentionPolicy, type RetentionPolicyResult } from './retention';
+import { hasIsmPlugin, installRetentionPolicy, type RetentionPolicyResult } from './retention';
 
 export interface SetupReport {
   namespace: string;
@@ -19,16 +19,16 @@ export interface SetupReport {
     /** `ism` when the cluster has the ISM plugin, else `sweep` (applyRetention deletes by eventTime period). */
     mode: 'ism' | 'sweep' | 'disabled';
     ismPolicy?: { name: string; result: RetentionPolicyResult };
-    deletedIndices: string[];
   };
 }
 
 /**
  * Installs everything the event indices need, idempotently: the composable index template (mapping, settings, read
- * alias), the dead-letter, event-id and conflicts indices, and retention (an ISM policy where the plugin exists;
- * expired indices are deleted by eventTime period in any case).
+ * alias), the dead-letter, event-id and conflicts indices, and the ISM retention policy where the plugin exists. It
+ * deletes nothing: expired indices are `applyRetention`'s (setup and the worker's sweeper call it), so installing at
+ * a worker's start never removes data as a side effect.
  */
-export async function installTemplates(client: OpenSearchClient, config: Config, now: Date = new Date()): Promise<SetupReport> {
+export async function installTemplates(client: OpenSearchClient, config: Config): Promise<SetupReport> {
   const { names } = config;
   try {
     await client.transport.request({
@@ -48,10 +48,8 @@ export async function installTemplates(client: OpenSearchClient, config: Config,
   const retention: SetupReport['retention'] = {
     retentionDays: config.index.retentionDays,
     mode: config.index.retentionDays <= 0 ? 'disabled' : ism ? 'ism' : 'sweep',
-    deletedIndices: [],
   };
   if (ism) retention.ismPolicy = { name: names.retentionPolicy, result: await installRetentionPolicy(client, config) };
-  retention.deletedIndices = await applyRetention(client, config, now);
 
   return {
     namespace: config.namespace,
