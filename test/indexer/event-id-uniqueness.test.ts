@@ -1,5 +1,5 @@
-import { indexNameFor, type EventDoc } from '@trailscope/model';
-import { createBulkWriter, createSharedBulkWriter, installTemplates, listConflicts, type ConflictDoc } from '@trailscope/indexer';
+import { errorCodeOf, indexNameFor, type EventDoc } from '@trailscope/model';
+import { checkTemplates, createBulkWriter, createSharedBulkWriter, installTemplates, listConflicts, type ConflictDoc } from '@trailscope/indexer';
 import { createLogger, createOpenSearchClient, type Config, type OpenSearchClient } from '@trailscope/runtime';
 import { cleanupNamespace, makeConfig, uniqueNamespace } from '../support/env';
 
@@ -138,5 +138,48 @@ describe('one document per event id across event indices, against OpenSearch', (
     const raced = (await conflicts()).filter((c) => where.has(c.eventId));
     expect(raced).toHaveLength(ids.length / 2);
     for (const c of raced) expect(c.storedIndex).toBe(where.get(c.eventId));
+  });
+});
+
+describe('a store written before event ids were claimed', () => {
+  const namespace = uniqueNamespace('t-idx-claim');
+  const daily: Config = makeConfig(namespace, { TRAILSCOPE_INDEX_PERIOD: 'day' });
+  const monthly: Config = makeConfig(namespace, { TRAILSCOPE_INDEX_PERIOD: 'month' });
+  let client: OpenSearchClient;
+
+  beforeAll(async () => {
+    client = createOpenSearchClient(daily);
+    await installTemplates(client, daily);
+  });
+  afterAll(async () => {
+    await cleanupNamespace(client, namespace);
+    await client.close();
+  });
+
+  it('has its stored ids claimed by setup before workers may write, and then stores no second copy', async () => {
+    // What an earlier release left: documents written without claims, one id already twice (day, then month).
+    const ids = Array.from({ length: 1500 }, (_, i) => record(5000 + i));
+    const old = createBulkWriter({ client, config: daily, logger, uniqueIds: false });
+    for (const r of ids) await old.add(r.eventID, docOf(r, KEY_A));
+    expect(await old.flush()).toMatchObject({ indexed: ids.length });
+    const oldMonthly = createBulkWriter({ client, config: monthly, logger, uniqueIds: false });
+    await oldMonthly.add(record(5000).eventID, docOf(record(5000), KEY_A));
+    expect(await oldMonthly.flush()).toMatchObject({ indexed: 1 });
+    await client.indices.delete({ index: daily.names.eventIdsIndex });
+    await client.indices.refresh({ index: daily.names.eventIndexPattern });
+
+    let code = '';
+    await checkTemplates(client, daily).catch((err: unknown) => (code = errorCodeOf(err)));
+    expect(code).toBe('TEMPLATE_MISSING');
+    const report = await installTemplates(client, daily);
+    expect(report.eventIdIndex).toMatchObject({ created: true, storedEvents: { ran: true, claimed: ids.length, storedTwice: 1 } });
+    await checkTemplates(client, daily);
+    expect((await installTemplates(client, daily)).eventIdIndex.storedEvents.ran).toBe(false);
+
+    const again = createBulkWriter({ client, config: monthly, logger });
+    for (const r of ids.slice(1, 101)) await again.add(r.eventID, docOf(r, KEY_A));
+    expect(await again.flush()).toMatchObject({ indexed: 0, duplicates: 100 });
+    await client.indices.refresh({ index: daily.names.eventIndexPattern });
+    expect((await client.count({ index: daily.names.eventsAlias })).body.count).toBe(ids.length + 1);
   });
 });

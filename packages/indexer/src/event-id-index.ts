@@ -18,6 +18,12 @@ export interface EventIdClaim {
   sha256: string;
 }
 
+/**
+ * The `_meta` flag of an event-id index holding the ids of every event stored before it was created (see
+ * claimStoredEvents); until then workers refuse to write, as with a missing template.
+ */
+export const STORED_EVENTS_CLAIMED = 'storedEventsClaimed';
+
 export function eventIdIndexBody(config: Pick<Config, 'index'>): Record<string, unknown> {
   return {
     settings: {
@@ -32,7 +38,7 @@ export function eventIdIndexBody(config: Pick<Config, 'index'>): Record<string, 
     },
     mappings: {
       dynamic: false,
-      _meta: { managed_by: 'trailscope' },
+      _meta: { managed_by: 'trailscope', [STORED_EVENTS_CLAIMED]: false },
       properties: {
         index: { type: 'keyword' },
         sha256: { type: 'keyword', index: false, doc_values: false },

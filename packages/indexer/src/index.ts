@@ -1,6 +1,7 @@
 export * from './event-template';
 export * from './dead-letter-index';
 export * from './event-id-index';
+export * from './claim-stored-events';
 export * from './conflicts-index';
 export * from './retention';
 export * from './install-templates';

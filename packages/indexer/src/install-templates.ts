@@ -1,5 +1,6 @@
 import { TrailscopeError } from '@trailscope/model';
 import type { Config, OpenSearchClient } from '@trailscope/runtime';
+import { claimStoredEvents, storedEventsClaimed, type StoredEventClaims } from './claim-stored-events';
 import { conflictsIndexBody } from './conflicts-index';
 import { deadLetterIndexBody } from './dead-letter-index';
 import { eventIdIndexBody } from './event-id-index';
@@ -12,7 +13,7 @@ export interface SetupReport {
   eventTemplate: { name: string; version: number; indexPattern: string; alias: string };
   deadLetterIndex: { name: string; created: boolean };
   /** The claims keeping event ids unique across event indices. */
-  eventIdIndex: { name: string; created: boolean };
+  eventIdIndex: { name: string; created: boolean; storedEvents: StoredEventClaims };
   conflictsIndex: { name: string; created: boolean };
   retention: {
     retentionDays: number;
@@ -43,6 +44,7 @@ export async function installTemplates(client: OpenSearchClient, config: Config)
   const created = await createIndexOnce(client, names.deadLetterIndex, deadLetterIndexBody(config), 'dead-letter index');
   const eventIdsCreated = await createIndexOnce(client, names.eventIdsIndex, eventIdIndexBody(config), 'event-id index');
   const conflictsCreated = await createIndexOnce(client, names.conflictsIndex, conflictsIndexBody(config), 'conflicts index');
+  const storedEvents = await claimStoredEvents(client, config);
 
   const ism = await hasIsmPlugin(client);
   const retention: SetupReport['retention'] = {
@@ -55,7 +57,7 @@ export async function installTemplates(client: OpenSearchClient, config: Config)
     namespace: config.namespace,
     eventTemplate: { name: names.eventTemplate, version: EVENT_TEMPLATE_VERSION, indexPattern: names.eventIndexPattern, alias: names.eventsAlias },
     deadLetterIndex: { name: names.deadLetterIndex, created },
-    eventIdIndex: { name: names.eventIdsIndex, created: eventIdsCreated },
+    eventIdIndex: { name: names.eventIdsIndex, created: eventIdsCreated, storedEvents },
     conflictsIndex: { name: names.conflictsIndex, created: conflictsCreated },
     retention,
   };
@@ -99,7 +101,6 @@ export async function checkTemplates(client: OpenSearchClient, config: Config): 
   }
   for (const [index, what] of [
     [names.deadLetterIndex, 'dead-letter index'],
-    [names.eventIdsIndex, 'event-id index'],
     [names.conflictsIndex, 'conflicts index'],
   ] as const) {
     try {
@@ -108,5 +109,21 @@ export async function checkTemplates(client: OpenSearchClient, config: Config): 
       if (errorFacts(err).statusCode !== 404) throw toOpenSearchError(err, `checking ${what} ${index}`);
       throw new TrailscopeError('TEMPLATE_MISSING', `${what} ${index} does not exist: run \`trailscope setup\``, { context: { index } });
     }
+  }
+  let claimed: boolean;
+  try {
+    claimed = await storedEventsClaimed(client, names.eventIdsIndex);
+  } catch (err) {
+    if (errorFacts(err).statusCode !== 404) throw toOpenSearchError(err, `checking event-id index ${names.eventIdsIndex}`);
+    throw new TrailscopeError('TEMPLATE_MISSING', `event-id index ${names.eventIdsIndex} does not exist: run \`trailscope setup\``, {
+      context: { index: names.eventIdsIndex },
+    });
+  }
+  if (!claimed) {
+    throw new TrailscopeError(
+      'TEMPLATE_MISSING',
+      `event-id index ${names.eventIdsIndex} does not hold the ids of the events already stored yet: run \`trailscope setup\` to finish`,
+      { context: { index: names.eventIdsIndex } },
+    );
   }
 }

@@ -20,6 +20,11 @@ function describe(report: SetupReport): string[] {
     `index template ${t.name} (version ${t.version}) installed for ${t.indexPattern}, read alias ${t.alias}`,
     `dead-letter index ${report.deadLetterIndex.name} ${report.deadLetterIndex.created ? 'created' : 'already present'}`,
     `event-id index ${report.eventIdIndex.name} ${report.eventIdIndex.created ? 'created' : 'already present'}`,
+    ...(report.eventIdIndex.storedEvents.ran
+      ? [
+          `claimed the ids of ${report.eventIdIndex.storedEvents.claimed} events already stored${report.eventIdIndex.storedEvents.storedTwice > 0 ? `; ${report.eventIdIndex.storedEvents.storedTwice} documents repeat an id stored before ids were claimed` : ''}`,
+        ]
+      : []),
     `conflicts index ${report.conflictsIndex.name} ${report.conflictsIndex.created ? 'created' : 'already present'}`,
   ];
   const r = report.retention;
