@@ -45,17 +45,19 @@ describe('LookupEvents on the wire', () => {
     await store?.close();
   });
 
-  async function post(target: string | undefined, body: string, options: { sign?: boolean; contentType?: string } = {}): Promise<Response> {
-    const url = new URL(api.url);
+  async function post(target: string | undefined, body: string, options: { sign?: boolean; contentType?: string; server?: TestApi; as?: { id: string; secret: string } } = {}): Promise<Response> {
+    const server = options.server ?? api;
+    const credentials = options.as ?? key;
+    const url = new URL(server.url);
     const headers: Record<string, string> = { host: url.host, 'content-type': options.contentType ?? AMZ_JSON };
     if (target !== undefined) headers['x-amz-target'] = target;
     if (options.sign !== false) {
-      const signer = new SignatureV4({ credentials: { accessKeyId: key.id, secretAccessKey: key.secret }, region: 'us-east-1', service: 'cloudtrail', sha256: Sha256 });
+      const signer = new SignatureV4({ credentials: { accessKeyId: credentials.id, secretAccessKey: credentials.secret }, region: 'us-east-1', service: 'cloudtrail', sha256: Sha256 });
       const signed = await signer.sign(new HttpRequest({ method: 'POST', protocol: 'http:', hostname: url.hostname, port: Number(url.port), path: '/', headers, body }));
       Object.assign(headers, signed.headers);
     }
     delete headers.host;
-    return fetch(`${api.url}/`, { method: 'POST', headers, body });
+    return fetch(`${server.url}/`, { method: 'POST', headers, body });
   }
 
   async function expectAwsError(res: Response, status: number, type: string): Promise<{ __type: string; message: string }> {
@@ -104,6 +106,18 @@ describe('LookupEvents on the wire', () => {
     await expectAwsError(await post(`${LONG}.LookupEvents`, '{"StartTime":"yesterday"}'), 400, 'SerializationException');
     // over the server's body limit: refused before the handler runs, still in AWS's shape
     await expectAwsError(await post(`${LONG}.LookupEvents`, JSON.stringify({ pad: 'x'.repeat(2 * 1024 * 1024) }), { sign: false }), 413, 'SerializationException');
+  });
+
+  it('answers a key sealed under another server key as an unknown key, and logs why', async () => {
+    const unknown = await expectAwsError(await post(`${LONG}.LookupEvents`, '{}', { as: { id: 'TSAAAAAAAAAAAAAAAAAA', secret: key.secret } }), 400, 'InvalidSignatureException');
+    const moved = await startTestApi(store, { serverKey: 'another-server-key-0123456789abcdef0123456789' });
+    try {
+      const answer = await expectAwsError(await post(`${LONG}.LookupEvents`, '{}', { server: moved }), 400, 'InvalidSignatureException');
+      expect(answer).toEqual(unknown);
+      expect(moved.logs()).toMatch(/secret cannot be opened/);
+    } finally {
+      await moved.close();
+    }
   });
 
   it('verifies the body as bytes, whatever media type it is sent as', async () => {
