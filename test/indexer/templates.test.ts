@@ -65,6 +65,17 @@ describe('index templates, dead-letter index and retention', () => {
     expect(Object.keys(aliases)).toEqual([config.names.eventsAlias]);
   });
 
+  it('installs without deleting anything: expired indices are left to applyRetention', async () => {
+    const expired = `${config.names.eventIndexPrefix}2019.02.01`;
+    await client.indices.create({ index: expired });
+    const report = await installTemplates(client, config);
+    expect(report.retention).not.toHaveProperty('deletedIndices');
+    expect((await client.indices.exists({ index: expired })).body).toBe(true);
+    // a clock before the other cases' indices, so only this one is past retention
+    expect(await applyRetention(client, config, new Date('2019-06-01T00:00:00Z'))).toEqual([expired]);
+    expect((await client.indices.exists({ index: expired })).body).toBe(false);
+  });
+
   it('deletes event indices whose period ended more than retentionDays ago, and only those', async () => {
     const old = `${config.names.eventIndexPrefix}2020.01.01`;
     const recent = `${config.names.eventIndexPrefix}2026.03.20`;

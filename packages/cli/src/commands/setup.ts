@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { installTemplates, type SetupReport } from '@trailscope/indexer';
+import { applyRetention, installTemplates, type SetupReport } from '@trailscope/indexer';
 import { createOpenSearchClient } from '@trailscope/runtime';
 import { configFrom } from '../context';
 import { TrailscopeError } from '@trailscope/model';
@@ -14,7 +14,10 @@ function retentionDays(value: string): number {
   return n;
 }
 
-function describe(report: SetupReport): string[] {
+/** What setup did: the installation, then the expired event indices it deleted. */
+type SetupResult = SetupReport & { retention: SetupReport['retention'] & { deletedIndices: string[] } };
+
+function describe(report: SetupResult): string[] {
   const t = report.eventTemplate;
   const lines = [
     `index template ${t.name} (version ${t.version}) installed for ${t.indexPattern}, read alias ${t.alias}`,
@@ -53,7 +56,9 @@ export function registerSetupCommand(program: Command): void {
       const config = configFrom(cmd, { TRAILSCOPE_RETENTION_DAYS: opts.retentionDays });
       const client = createOpenSearchClient(config);
       try {
-        const report = await installTemplates(client, config);
+        const installed = await installTemplates(client, config);
+        const deletedIndices = await applyRetention(client, config);
+        const report: SetupResult = { ...installed, retention: { ...installed.retention, deletedIndices } };
         if (opts.json) process.stdout.write(`${JSON.stringify(report)}\n`);
         else process.stdout.write(`${describe(report).join('\n')}\n`);
       } finally {
