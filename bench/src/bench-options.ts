@@ -1,3 +1,4 @@
+import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 
@@ -66,8 +67,13 @@ export interface BenchOptions {
   keep: boolean;
   /** Leave the local stack running after the run. */
   keepStack: boolean;
-  /** Write BENCHMARKS.md and bench/results.json (a full set of scenarios only). */
+  /**
+   * Replace the committed BENCHMARKS.md and bench/results.json: a full-mode run of every scenario without
+   * `--no-write` or `--out` only. Any other run writes its figures under `outDir`.
+   */
   outputs: boolean;
+  /** Where a run that does not replace the committed files writes results.json (and BENCHMARKS.md for a full set). */
+  outDir: string;
   /** Re-render BENCHMARKS.md from bench/results.json (figures untouched) and the current narrative; measure nothing. */
   renderOnly: boolean;
 }
@@ -93,22 +99,33 @@ const ArgsSchema = z.object({
   'keep-stack': z.boolean().default(false),
   'no-write': z.boolean().default(false),
   'render-only': z.boolean().default(false),
+  out: z.string().min(1, '--out: give a directory').optional(),
 });
 
-export const USAGE = `usage: npm run bench -- [--quick] [--only parse,discovery,...] [--profile] [--keep] [--keep-stack] [--no-write] [--render-only]
+export const USAGE = `usage: npm run bench -- [--quick] [--only parse,discovery,...] [--out DIR] [--profile] [--keep] [--keep-stack] [--no-write] [--render-only]
 
-  --quick        smaller data, under five minutes (default: full mode, 1,000,000 events)
+  --quick        smaller data, under five minutes (default: full mode, 1,000,000 events); figures go to
+                 bench/.data/quick/ (or --out), never to the committed BENCHMARKS.md and bench/results.json
+  --out DIR      write results.json (and BENCHMARKS.md for a full set of scenarios) into DIR instead
   --only LIST    run only these scenarios (${SCENARIO_IDS.join(', ')})
   --profile      write CPU profiles of the bench and its child processes into bench/.data/profiles
   --keep         keep the benchmark namespaces and buckets afterwards
   --keep-stack   leave the local stack the bench started running
-  --no-write     do not write BENCHMARKS.md and bench/results.json (figures go to bench/.data/partial-results.json)
+  --no-write     do not write BENCHMARKS.md and bench/results.json (figures go to bench/.data/partial/, or --out)
+
+Only a full-mode run of every scenario without --no-write and --out replaces the committed BENCHMARKS.md and
+bench/results.json.
   --render-only  rewrite BENCHMARKS.md from bench/results.json and bench/performance-changes.md; measures nothing
 
 Endpoints: when OPENSEARCH_URL, REDIS_URL and S3_ENDPOINT are all set the bench uses that stack; otherwise it
 starts its own local stack in bench/.data/stack.`;
 
-export function parseBenchOptions(argv: string[]): BenchOptions {
+/** The directory of a run's own figures when it does not replace the committed ones. */
+export function defaultOutDir(dataDir: string, mode: BenchMode, allScenarios: boolean): string {
+  return path.join(dataDir, mode === 'quick' ? 'quick' : allScenarios ? 'full' : 'partial');
+}
+
+export function parseBenchOptions(argv: string[], dataDir: string): BenchOptions {
   const { values } = parseArgs({
     args: argv,
     options: {
@@ -119,6 +136,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
       'keep-stack': { type: 'boolean' },
       'no-write': { type: 'boolean' },
       'render-only': { type: 'boolean' },
+      out: { type: 'string' },
     },
     strict: true,
     allowPositionals: false,
@@ -127,6 +145,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
   if (!parsed.success) throw new Error(`${parsed.error.issues[0]?.message ?? 'invalid arguments'}\n\n${USAGE}`);
   const a = parsed.data;
   const mode: BenchMode = a.quick ? 'quick' : 'full';
+  const all = a.only.length === SCENARIO_IDS.length;
   return {
     mode,
     sizes: SIZES[mode],
@@ -134,7 +153,8 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
     profile: a.profile,
     keep: a.keep,
     keepStack: a['keep-stack'],
-    outputs: !a['no-write'] && a.only.length === SCENARIO_IDS.length,
+    outputs: mode === 'full' && all && !a['no-write'] && a.out === undefined,
+    outDir: a.out !== undefined ? path.resolve(a.out) : defaultOutDir(dataDir, mode, all),
     renderOnly: a['render-only'],
   };
 }

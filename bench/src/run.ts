@@ -107,8 +107,12 @@ async function main(options: BenchOptions): Promise<number> {
       scenarios: ordered,
     };
     if (!options.outputs) {
-      // a partial run (--only, --no-write) never replaces the published figures
-      writeFileSync(path.join(DATA_DIR, 'partial-results.json'), `${JSON.stringify(doc, null, 2)}\n`);
+      // a quick or partial run (--quick, --only, --no-write, --out) never replaces the published figures
+      mkdirSync(options.outDir, { recursive: true });
+      writeFileSync(path.join(options.outDir, 'results.json'), `${JSON.stringify(doc, null, 2)}\n`);
+      if (ordered.length === SCENARIO_IDS.length) {
+        writeFileSync(path.join(options.outDir, 'BENCHMARKS.md'), renderMarkdown(doc, readFileSync(path.join(BENCH_DIR, 'performance-changes.md'), 'utf8')));
+      }
       return;
     }
     writeFileSync(path.join(BENCH_DIR, 'results.json'), `${JSON.stringify(doc, null, 2)}\n`);
@@ -132,7 +136,7 @@ async function main(options: BenchOptions): Promise<number> {
     if (stack) await stack.stop();
   }
   write();
-  log(options.outputs ? 'wrote BENCHMARKS.md and bench/results.json' : 'partial run: figures in bench/.data/partial-results.json');
+  log(options.outputs ? 'wrote BENCHMARKS.md and bench/results.json' : `${options.mode} or partial run: figures in ${path.relative(REPO_ROOT, options.outDir) || options.outDir}/`);
   const failed = results.filter((r) => r.status === 'failed');
   if (failed.length) log(`failed scenarios: ${failed.map((f) => f.id).join(', ')}`);
   return failed.length ? 1 : 0;
@@ -144,7 +148,7 @@ if (process.argv.includes('--help')) {
 }
 let options: BenchOptions;
 try {
-  options = parseBenchOptions(process.argv.slice(2));
+  options = parseBenchOptions(process.argv.slice(2), DATA_DIR);
 } catch (err) {
   process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
   process.exit(2);

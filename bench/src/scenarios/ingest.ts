@@ -11,6 +11,7 @@ import { countEvents } from '../namespace-admin';
 import { dropNamespace, dropNamespaceLater, settingsOf } from '../namespace-lifecycle';
 import { opensearchCpuMillis } from '../opensearch-cpu';
 import { runPipelineIngest, type PipelineIngestResult } from '../pipeline-ingest';
+import { writerRun, type WriterRun } from '../writer-uniqueness';
 
 const RATIO_GOAL = 0.85;
 
@@ -54,6 +55,9 @@ export const ingestScenario: Scenario = {
       `Before the first round, one untimed pass of our pipeline over the first delivery day (${fmtInt(dataset.events / dataset.spec.days.length)} events) into a throwaway namespace warms the OpenSearch JVM and the S3 server for both sides (the first ingest after a stack start measured up to twice as slow, with twice the OpenSearch CPU). Both run against the same OpenSearch node one after the other (ours first, so caches warmed by it help the baseline, not us), ${ctx.options.sizes.ingestRounds} round(s), each into fresh namespaces; each namespace is counted after a refresh and must hold exactly the data set. Figures shown are each side's fastest round; the ratio is the median of the per-round ratios.`,
     );
 
+    out.method.push(
+      'Store-wide event ids: our bulk writer alone (in the bench process, default flush settings) fed the same EventDocs from the local file, once claiming each event id in the event-id index before creating it (as every ingest does) and once without claims, into fresh namespaces, alternating which runs first; the row compares the fastest of each.',
+    );
     const rounds = ctx.options.sizes.ingestRounds;
     const client = createOpenSearchClient(oursConfig);
     // A freshly started stack is cold: OpenSearch's JVM is still compiling its hot paths, the S3 server has never
@@ -163,6 +167,45 @@ export const ingestScenario: Scenario = {
         ratio: base.opensearchCpuSeconds / ours.opensearchCpuSeconds,
         ratioMeaning: 'baseline ÷ ours: 1 when our pipeline costs the cluster no more per event than the direct bulk load',
         goal: 'diagnostic (where the time goes)',
+        met: null,
+      });
+      // What store-wide uniqueness costs: our bulk writer alone on the same docs, with and without claiming each
+      // event id in the event-id index, alternating which goes first, into fresh namespaces.
+      const claimRuns: WriterRun[] = [];
+      const plainRuns: WriterRun[] = [];
+      for (let round = 0; round < rounds; round += 1) {
+        for (const uniqueIds of round % 2 === 0 ? [false, true] : [true, false]) {
+          const ns = ctx.namespace(`${uniqueIds ? 'uniq' : 'plain'}r${round + 1}`);
+          dropNamespaceLater(ctx, stack, ns);
+          const run = await writerRun(client, stack.configFor(ns), dataset.docsFile, uniqueIds);
+          if (run.stats.indexed !== dataset.events) throw new Error(`the bulk writer (uniqueIds ${uniqueIds}) indexed ${run.stats.indexed} documents, expected ${dataset.events}`);
+          if (!ctx.options.keep) await dropNamespace(stack, ns);
+          (uniqueIds ? claimRuns : plainRuns).push(run);
+          ctx.log(`ingest round ${round + 1} bulk writer ${uniqueIds ? 'with' : 'without'} id claims: ${fmtInt(dataset.events / run.seconds)} events/s (${fmtNum(run.seconds)} s)`);
+        }
+      }
+      const fastest = (runs: WriterRun[]) => runs.reduce((a, b) => (b.seconds < a.seconds ? b : a));
+      const withClaims = fastest(claimRuns);
+      const without = fastest(plainRuns);
+      const uniqRatios = claimRuns.map((c, i) => (plainRuns[i] as WriterRun).seconds / c.seconds);
+      out.figures.writerUniqueness = { withClaims: claimRuns, withoutClaims: plainRuns, ratios: uniqRatios.map((r) => round(r)) };
+      out.rows.push({
+        scenario: 'ingest',
+        name: 'store-wide event ids: bulk writer with id claims',
+        ours: {
+          value: dataset.events / withClaims.seconds,
+          unit: 'events/s',
+          text: `${fmtInt(dataset.events / withClaims.seconds)} events/s (${fmtNum(withClaims.seconds)} s; OpenSearch CPU ${fmtNum(perEvent(withClaims.opensearchCpuSeconds))} µs/event, writer ${fmtNum(perEvent(withClaims.writerCpuSeconds))} µs/event)`,
+        },
+        baseline: {
+          value: dataset.events / without.seconds,
+          unit: 'events/s',
+          text: `${fmtInt(dataset.events / without.seconds)} events/s (${fmtNum(without.seconds)} s; OpenSearch CPU ${fmtNum(perEvent(without.opensearchCpuSeconds))} µs/event, writer ${fmtNum(perEvent(without.writerCpuSeconds))} µs/event)`,
+          what: 'the same writer without claims (ids unique per index only)',
+        },
+        ratio: median(uniqRatios),
+        ratioMeaning: `with ÷ without claims, events/s, median of ${rounds} round(s)`,
+        goal: 'diagnostic (the cost of one document per event id store-wide)',
         met: null,
       });
       const ingested: IngestedNamespace = { namespace: oursNs, config: oursConfig, dataset, events: oursCount, oneWorker: ours };
