@@ -36,8 +36,9 @@ export function parseCondition(text: string, idents: Map<string, Predicate>, lin
   const toks = tokenize(text);
   let i = 0;
   const peek = () => toks[i]?.text.toLowerCase();
+  const shown = text.length > 80 ? `${text.slice(0, 77)}...` : text;
   const fail = (msg: string): never => {
-    throw new RuleRefusal(`condition "${text}": ${msg}`, line);
+    throw new RuleRefusal(`condition "${shown}": ${msg}`, line);
   };
 
   const ofSet = (target: string): Predicate[] => {

@@ -9,7 +9,7 @@ function fieldItem(e: YEntry): FieldPredicate | KeywordPredicate {
   const m = parseModifiers(mods, e.line);
   const values = e.value.kind === 'seq' ? e.value.items : [e.value];
   if (values.length === 0) throw new RuleRefusal(`${e.key}: empty value list`, e.line);
-  const label = field === '' ? `keywords ${e.key}` : e.key;
+  const label = field === '' ? 'keywords' : field;
   const tests = values.map((v) => compileValueTest(v, m, label));
   if (field === '') {
     if (tests.some((t) => t.kind !== 'str')) throw new RuleRefusal(`${e.key}: keyword search supports only string values and string modifiers`, e.line);
