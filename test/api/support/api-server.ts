@@ -35,7 +35,7 @@ export interface TestApiOptions {
 }
 
 /** The real server on a free loopback port, over the seeded store, logging at debug into memory. */
-export async function startTestApi(store: SeededStore, options: TestApiOptions = {}): Promise<TestApi> {
+export async function startTestApi(store: Pick<SeededStore, 'ns' | 'config' | 'client'>, options: TestApiOptions = {}): Promise<TestApi> {
   const lines: string[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _enc, done) {
