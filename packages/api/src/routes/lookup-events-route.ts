@@ -71,6 +71,8 @@ function replyWithAwsError(request: FastifyRequest, reply: FastifyReply, err: un
   const aws = awsErrorOf(err);
   if (aws.status >= 500) request.log.error({ err }, 'LookupEvents failed');
   else request.log.info({ awsError: aws.type, status: aws.status }, 'LookupEvents rejected');
+  // also here: an error raised by a hook that ran before this scope's own onRequest
+  reply.header('x-amzn-requestid', request.id);
   return sendAws(reply, aws);
 }
 
