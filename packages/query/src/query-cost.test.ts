@@ -30,7 +30,7 @@ describe('the cost model of search filters', () => {
     expect(err.context).toEqual({ field: 'users', limit: QUERY_LIMITS.suffixValueChars });
     expect(() => build({ users: [`arn:aws:iam::111111111111:user/${'x'.repeat(1500)}`] })).not.toThrow();
     expect(() => build({ users: Array.from({ length: 150 }, (_, i) => `arn:aws:iam::111111111111:user/u${i}`) })).not.toThrow();
-    expect(() => build({ users: Array.from({ length: 10 }, (_, i) => `${'n'.repeat(120)}${i}`) })).not.toThrow();
+    expect(() => build({ users: Array.from({ length: 10 }, (_, i) => `${'n'.repeat(QUERY_LIMITS.suffixValueChars - 1)}${i}`) })).not.toThrow();
   });
 
   it('bounds the user agent substring', () => {
@@ -49,7 +49,9 @@ describe('the cost model of search filters', () => {
   });
 
   it('counts text terms as simple_query_string splits them', () => {
-    expect(textTerms('  a +b -c | d ("e f") ')).toEqual(['a', 'b', 'c', 'd', 'e', 'f']);
+    expect(textTerms('  a +b -c | d ("e f") g|h ')).toEqual(['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h']);
+    // every alternative is a term matched over every field
+    expect(refusal({ text: Array.from({ length: 17 }, (_, i) => `a${i}|b${i}`).join(' ') }).context.field).toBe('text');
     expect(() => build({ text: Array.from({ length: QUERY_LIMITS.textTerms }, (_, i) => `t${i}`).join(' ') })).not.toThrow();
   });
 });

@@ -3,17 +3,20 @@ import type { SearchFilters } from './search-filters';
 
 /**
  * What one request may cost OpenSearch, checked before it is sent. Each limit guards a way a single small request
- * stalled a 1 GiB node: leading-wildcard clauses each scan a field's whole terms dictionary (their count and
- * automaton size are bounded), every text term is expanded over every text field (the term count keeps the
+ * stalled a 1 GiB node: a leading wildcard scans a field's whole terms dictionary (one pass per field, from an
+ * automaton of bounded size), every text term is expanded over every text field (the term count keeps the
  * expansion under the cluster's 1,024-clause limit), and aggregation buckets multiply down the tree (their
  * estimated total is bounded, histograms included, whatever time range they span).
  */
 export const QUERY_LIMITS = Object.freeze({
-  /** Names (not ARNs) in `users` and in `resourceNames`: each is matched as a suffix by two wildcard clauses. */
+  /**
+   * Names (not ARNs) in `users` and in `resourceNames`: matched as the ARN's last segment by one regular expression
+   * per field, whose automaton grows with them (and OpenSearch refuses one over 1,000 characters).
+   */
   suffixValues: 10,
-  /** Characters of one such name: IAM user and role session names are at most 64. */
-  suffixValueChars: 128,
-  /** Characters of the `userAgent` substring (one case-insensitive wildcard). */
+  /** Characters of one such name: IAM user, role, role session and S3 bucket names are at most 64. */
+  suffixValueChars: 64,
+  /** Characters of the `userAgent` substring (one case-insensitive wildcard, one pass over the field's terms). */
   userAgentChars: 256,
   /** Terms of `text`; each is matched against every text field. */
   textTerms: 32,
@@ -35,10 +38,10 @@ export function tooCostly(field: string, limit: number, message: string): Trails
  */
 export const TEXT_QUERY_FLAGS = 'AND|OR|NOT|PHRASE|PRECEDENCE|ESCAPE|WHITESPACE';
 
-/** The terms of a text query as simple_query_string splits them: whitespace-separated, operators aside. */
+/** The terms of a text query as simple_query_string splits them: by whitespace and `|`, operators aside. */
 export function textTerms(text: string): string[] {
   return text
-    .split(/\s+/)
+    .split(/[\s|]+/)
     .map((t) => t.replace(/^[+\-|("]+|[)"]+$/g, ''))
     .filter((t) => t !== '' && t !== '|');
 }
@@ -53,7 +56,7 @@ function checkSuffixNames(field: string, values: string[] | undefined): void {
     throw tooCostly(
       field,
       QUERY_LIMITS.suffixValues,
-      `at most ${QUERY_LIMITS.suffixValues} names that are not ARNs (each is matched as a suffix); ${names.length} given. Pass full ARNs for more`,
+      `at most ${QUERY_LIMITS.suffixValues} names that are not ARNs (each is matched as an ARN's last segment); ${names.length} given. Pass full ARNs for more`,
     );
   }
   const long = names.find((n) => n.length > QUERY_LIMITS.suffixValueChars);

@@ -36,25 +36,26 @@ describe('toDsl', () => {
   });
 
   it('matches principals by ARN, name or role session name', () => {
-    const [clause] = filters({ users: ['arn:aws:iam::111111111111:role/Admin', 'alice'] });
+    const [clause] = filters({ users: ['arn:aws:iam::111111111111:role/Admin', 'alice', 'bob'] });
     expect(clause).toEqual({
       bool: {
         minimum_should_match: 1,
         should: [
           { terms: { 'userIdentity.arn': ['arn:aws:iam::111111111111:role/Admin'] } },
           { terms: { 'userIdentity.sessionIssuer.arn': ['arn:aws:iam::111111111111:role/Admin'] } },
-          { terms: { 'userIdentity.userName': ['alice'] } },
-          { terms: { 'userIdentity.sessionIssuer.userName': ['alice'] } },
-          { wildcard: { 'userIdentity.arn': { value: '*/alice' } } },
-          { wildcard: { 'userIdentity.principalId': { value: '*:alice' } } },
+          { terms: { 'userIdentity.userName': ['alice', 'bob'] } },
+          { terms: { 'userIdentity.sessionIssuer.userName': ['alice', 'bob'] } },
+          // one automaton per field for every name
+          { regexp: { 'userIdentity.arn': { value: '.*[/](alice|bob)', flags: 'NONE' } } },
+          { regexp: { 'userIdentity.principalId': { value: '.*[:](alice|bob)', flags: 'NONE' } } },
         ],
       },
     });
   });
 
-  it('escapes wildcard characters in names', () => {
-    const [clause] = filters({ users: ['a*b?c'] }) as Array<{ bool: { should: object[] } }>;
-    expect(clause?.bool.should).toContainEqual({ wildcard: { 'userIdentity.arn': { value: '*/a\\*b\\?c' } } });
+  it('escapes regular-expression characters in names', () => {
+    const [clause] = filters({ users: ['a*b?c.d|e(f)'] }) as Array<{ bool: { should: object[] } }>;
+    expect(clause?.bool.should).toContainEqual({ regexp: { 'userIdentity.arn': { value: '.*[/](a\\*b\\?c\\.d\\|e\\(f\\))', flags: 'NONE' } } });
   });
 
   it('sends addresses and CIDR blocks to the ip field and service names to the text', () => {
@@ -133,8 +134,7 @@ describe('toDsl', () => {
           minimum_should_match: 1,
           should: [
             { terms: { 'resources.ARN': ['i-123'] } },
-            { wildcard: { 'resources.ARN': { value: '*:i-123' } } },
-            { wildcard: { 'resources.ARN': { value: '*/i-123' } } },
+            { regexp: { 'resources.ARN': { value: '.*[:/](i-123)', flags: 'NONE' } } },
           ],
         },
       },

@@ -64,6 +64,20 @@ export function resolveTimeRange(filters: Pick<SearchFilters, 'from' | 'to'>, no
   return range;
 }
 
+/** Lucene regular-expression syntax escaped, so that a name is matched exactly as written. */
+export function escapeRegexp(value: string): string {
+  return value.replace(/[.?+*|{}[\]()"\\#@&<>~]/g, (c) => `\\${c}`);
+}
+
+/**
+ * One clause matching values that end in a separator and one of the names. A leading wildcard visits every term of
+ * the field whatever the names: one automaton for all of them costs one such pass per field, where a wildcard per
+ * name cost one per name (measured: 10 names took 20 times as long as 1).
+ */
+function suffixClause(field: string, separators: string, names: string[]): object {
+  return { regexp: { [field]: { value: `.*[${separators}](${names.map(escapeRegexp).join('|')})`, flags: 'NONE' } } };
+}
+
 function userClauses(values: string[]): object[] {
   const arns = values.filter((v) => v.startsWith('arn:'));
   const names = values.filter((v) => !v.startsWith('arn:'));
@@ -72,20 +86,15 @@ function userClauses(values: string[]): object[] {
   if (names.length > 0) {
     clauses.push(terms(FIELDS.userName, names), terms(FIELDS.sessionIssuerUserName, names));
     // An assumed-role session has no userName: its session name is the ARN's last segment and the principalId's suffix.
-    for (const name of names) {
-      clauses.push({ wildcard: { [FIELDS.userArn]: { value: `*/${escapeWildcard(name)}` } } });
-      clauses.push({ wildcard: { [FIELDS.principalId]: { value: `*:${escapeWildcard(name)}` } } });
-    }
+    clauses.push(suffixClause(FIELDS.userArn, '/', names), suffixClause(FIELDS.principalId, ':', names));
   }
   return clauses;
 }
 
 function resourceNameClauses(values: string[]): object[] {
   const clauses: object[] = [terms(FIELDS.resourceArn, values)];
-  for (const v of values.filter((x) => !x.startsWith('arn:'))) {
-    clauses.push({ wildcard: { [FIELDS.resourceArn]: { value: `*:${escapeWildcard(v)}` } } });
-    clauses.push({ wildcard: { [FIELDS.resourceArn]: { value: `*/${escapeWildcard(v)}` } } });
-  }
+  const names = values.filter((x) => !x.startsWith('arn:'));
+  if (names.length > 0) clauses.push(suffixClause(FIELDS.resourceArn, ':/', names));
   return clauses;
 }
 
