@@ -45,6 +45,22 @@ function readReady(file: string): z.infer<typeof ReadySchema> | undefined {
   }
 }
 
+/**
+ * s3rver is a development dependency of this package: a production install (`npm ci --omit=dev`, the Docker image)
+ * leaves it out, and the stack says so instead of a MODULE_NOT_FOUND stack trace in the S3 server's log.
+ */
+export function assertS3ServerInstalled(resolve: (id: string) => string = (id) => require.resolve(id, { paths: [path.dirname(S3_SERVER_SCRIPT)] })): void {
+  try {
+    resolve('s3rver');
+  } catch (cause) {
+    throw new TrailscopeError(
+      'STACK_START_FAILED',
+      'the local stack\'s S3 server needs s3rver, a development dependency that this installation does not have (a production install such as the Docker image leaves it out): run `npm ci` in the trailscope repository, or set S3_ENDPOINT to an S3-compatible server',
+      { cause, context: { service: 's3', package: 's3rver' } },
+    );
+  }
+}
+
 export async function startS3(options: { layout: StackLayout; previousPort?: number; timeoutMs: number; logger: Logger }): Promise<S3State> {
   const { layout, logger } = options;
   const port = await preferredOrFreePort(options.previousPort);
