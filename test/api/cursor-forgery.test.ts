@@ -191,6 +191,28 @@ describe('cursors and NextTokens against forgery', () => {
     });
   });
 
+  it('caps the points in time one key holds: over it, pages go on without one; other keys keep theirs', async () => {
+    const capped = await startTestApi(a, { maxPitsPerKey: 1, otherNamespaces: [b.ns] });
+    try {
+      const first = await cursorWithPit(capped, adminA, { regions: ['us-east-1'] });
+      // the same key's second listing: its second page opens none, and still pages from the right position
+      const p1 = await events(capped, adminA, { pageSize: 10, regions: ['eu-west-1'] });
+      const p2 = await events(capped, adminA, { pageSize: 10, regions: ['eu-west-1'], cursor: p1.json.cursor });
+      expect(p2.status).toBe(200);
+      expect(payloadOf(p2.json.cursor).p).toBeUndefined();
+      const whole = await events(capped, adminA, { pageSize: 20, regions: ['eu-west-1'] });
+      expect([...p1.json.events, ...p2.json.events].map((e: Json) => e.id)).toEqual(whole.json.events.map((e: Json) => e.id));
+      // another key is not held back
+      await cursorWithPit(capped, otherA);
+      // the first listing, read to its end, gives its room back
+      let cursor: string | undefined = first.cursor;
+      while (cursor) cursor = (await events(capped, adminA, { pageSize: 100, regions: ['us-east-1'], cursor })).json.cursor;
+      await cursorWithPit(capped, adminA, { regions: ['ap-southeast-2'] });
+    } finally {
+      await capped.close();
+    }
+  });
+
   it('keeps cursors out of the logged URLs', async () => {
     const first = await fetch(`${apiA.url}/v1/events?pageSize=5`, { headers: { authorization: `Bearer ${adminA.id}.${adminA.secret}` } });
     const { cursor } = (await first.json()) as { cursor: string };
