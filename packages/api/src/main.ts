@@ -32,6 +32,13 @@ export async function startApi(config: Config, options: { port?: number; host?: 
     logger,
     serverKey: config.api.serverKey,
     maxPitsPerKey: config.api.maxPitsPerKey,
+    keyLimits: { ratePerWindow: config.apiLimits.ratePerWindow, windowMs: config.apiLimits.rateWindowMs, maxConcurrent: config.apiLimits.maxConcurrentPerKey },
+    timeouts: {
+      searchTimeoutMs: config.apiLimits.searchTimeoutMs,
+      requestTimeoutMs: config.apiLimits.requestTimeoutMs,
+      connectionTimeoutMs: config.apiLimits.connectionTimeoutMs,
+      keepAliveTimeoutMs: config.apiLimits.keepAliveTimeoutMs,
+    },
     queueCounts: async () => {
       const c = await queue.getJobCounts('waiting', 'prioritized', 'paused', 'waiting-children', 'active', 'delayed', 'failed');
       return {

@@ -11,6 +11,8 @@ import { registerLookupEventsRoute } from './routes/lookup-events-route';
 import { createSearchCursors } from './routes/search-cursors';
 import { requestLogger } from './request-log';
 import type { QueueCounts } from './stats';
+import { DEFAULT_KEY_LIMITS, registerKeyLimits, type KeyLimits, type KeyLimitsConfig } from './limits/key-limits';
+import { DEFAULT_HTTP_TIMEOUTS, registerRequestDeadline, type HttpTimeouts } from './limits/request-deadline';
 
 export interface ServerDeps {
   client: OpenSearchClient;
@@ -23,10 +25,15 @@ export interface ServerDeps {
   serverKey?: string;
   /** Points in time one API key may hold open (TRAILSCOPE_API_MAX_PITS_PER_KEY). */
   maxPitsPerKey?: number;
+  /** Per-key rate and concurrency budgets; defaults DEFAULT_KEY_LIMITS. */
+  keyLimits?: KeyLimitsConfig;
+  /** Socket timeouts and the deadline of every search; defaults DEFAULT_HTTP_TIMEOUTS. */
+  timeouts?: Partial<HttpTimeouts>;
 }
 
 /** The HTTP API and the LookupEvents endpoint, without listening (tests use it with a real port or inject). */
 export function buildServer(deps: ServerDeps): FastifyInstance {
+  const timeouts: HttpTimeouts = { ...DEFAULT_HTTP_TIMEOUTS, ...deps.timeouts };
   const app = Fastify({
     loggerInstance: requestLogger(deps.logger),
     bodyLimit: deps.bodyLimitBytes ?? 1024 * 1024,
@@ -34,7 +41,18 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     requestIdHeader: false,
     // unique across restarts and processes: error answers carry it, and the log keeps the detail under it
     genReqId: () => randomUUID(),
+    // a client trickling its request is cut off at requestTimeout, an idle socket at connectionTimeout
+    requestTimeout: timeouts.requestTimeoutMs,
+    connectionTimeout: timeouts.connectionTimeoutMs,
+    keepAliveTimeout: timeouts.keepAliveTimeoutMs,
+    http: {
+      headersTimeout: timeouts.requestTimeoutMs,
+      // Node checks both timeouts on this interval (30 s by default, which would let a trickle last that long)
+      connectionsCheckingInterval: Math.min(1000, Math.max(50, Math.floor(timeouts.requestTimeoutMs / 4))),
+    },
   }) as unknown as FastifyInstance;
+  const limits: KeyLimits = registerKeyLimits(app, deps.keyLimits ?? DEFAULT_KEY_LIMITS);
+  registerRequestDeadline(app, timeouts.searchTimeoutMs);
   const cursors = createSearchCursors({ serverKey: deps.serverKey, namespace: deps.names.namespace, maxPitsPerKey: deps.maxPitsPerKey });
 
   app.decorateRequest('auth', null);
@@ -55,12 +73,17 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     request.auth = { key, scope: scopeOfKey(key) };
   });
 
+  // after authentication, so that only a key's own requests count against its budget
+  app.addHook('preHandler', async (request, reply) => {
+    if (request.auth) await limits.admit(request, reply, request.auth.key.id);
+  });
+
   app.setErrorHandler((err, request, reply) => sendError(request, reply, err));
   app.setNotFoundHandler((request, reply) =>
     sendError(request, reply, new TrailscopeError('NOT_FOUND', `route: no ${request.method} ${request.url.split('?')[0]}`)),
   );
 
   registerV1Routes(app, { ...deps, cursors });
-  registerLookupEventsRoute(app, { ...deps, cursors });
+  registerLookupEventsRoute(app, { ...deps, cursors, limits });
   return app;
 }

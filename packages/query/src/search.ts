@@ -6,6 +6,7 @@ import { sortFor, toDsl, type Dsl } from './to-dsl';
 import { decodeCursor, encodeCursor, invalidCursor, localCursorBinding, requestHash, type Cursor, type CursorBinding } from './cursor';
 import { keepAliveMs, type PitLimiter } from './pit-limiter';
 import { toTypedEvent, type Hit, type TypedEvent } from './typed-event';
+import { assertComplete, cancellable, searchTimeout, type RequestLimits } from './cancellable';
 import { errorFacts, isTooCostly, toOpenSearchError } from '@trailscope/runtime';
 
 export interface SearchResult {
@@ -16,7 +17,7 @@ export interface SearchResult {
   cursor?: string;
 }
 
-export interface SearchOptions {
+export interface SearchOptions extends RequestLimits {
   /** Clock for relative time ranges on the first page; later pages use the instant pinned in the cursor. */
   nowMs?: number;
   /** How long the point in time survives between pages. */
@@ -38,6 +39,7 @@ export interface SearchOptions {
 export const DEFAULT_PIT_KEEP_ALIVE = '5m';
 
 interface SearchBody {
+  timed_out?: boolean;
   hits: { total?: { value: number } | number; hits: Hit[] };
   pit_id?: string;
 }
@@ -129,7 +131,7 @@ export async function search(
   let knownTotal = previous?.p !== undefined ? previous.t : undefined;
   let res: SearchBody;
   try {
-    res = await searchPage(client, index, query, request, previous, pitId, keepAlive, knownTotal === undefined);
+    res = await searchPage(client, index, query, request, previous, pitId, keepAlive, knownTotal === undefined, options);
   } catch (err) {
     if (!previous?.p || !isMissingPit(err)) {
       if (pitId && openedHere) release(pitId);
@@ -141,7 +143,7 @@ export async function search(
     openedHere = pitId !== undefined;
     knownTotal = undefined;
     try {
-      res = await searchPage(client, index, query, request, previous, pitId, keepAlive, true);
+      res = await searchPage(client, index, query, request, previous, pitId, keepAlive, true, options);
     } catch (retryErr) {
       if (pitId && openedHere) release(pitId);
       throw mapSearchError(retryErr, previous, index);
@@ -195,6 +197,7 @@ async function searchPage(
   pitId: string | undefined,
   keepAlive: string,
   countTotal: boolean,
+  limits: RequestLimits,
 ): Promise<SearchBody> {
   const body: Record<string, unknown> = {
     query,
@@ -203,13 +206,18 @@ async function searchPage(
     size: request.pageSize + 1,
     track_total_hits: countTotal,
     _source: request.includeRaw ? true : { excludes: [FIELDS.raw] },
+    ...searchTimeout(limits),
   };
   if (previous) body.search_after = previous.a;
   if (pitId) body.pit = { id: pitId, keep_alive: keepAlive };
-  const response = pitId
-    ? await client.search({ body: body as never })
-    : await client.search({ index, body: body as never, ignore_unavailable: true, allow_no_indices: true });
-  return response.body as unknown as SearchBody;
+  const response = await cancellable(client, limits, (transport) =>
+    pitId
+      ? client.search({ body: body as never }, transport)
+      : client.search({ index, body: body as never, ignore_unavailable: true, allow_no_indices: true }, transport),
+  );
+  const page = response.body as unknown as SearchBody;
+  assertComplete(page, 'search', limits);
+  return page;
 }
 
 function mapSearchError(err: unknown, previous: Cursor | undefined, index: string): TrailscopeError {

@@ -45,6 +45,13 @@ const EnvSchema = z.object({
   TRAILSCOPE_API_HOST: z.string().default('127.0.0.1'),
   TRAILSCOPE_API_MAX_PITS_PER_KEY: intFrom('TRAILSCOPE_API_MAX_PITS_PER_KEY', 10, 1),
   TRAILSCOPE_SERVER_KEY: z.string().optional(),
+  TRAILSCOPE_API_SEARCH_TIMEOUT_MS: intFrom('TRAILSCOPE_API_SEARCH_TIMEOUT_MS', 30000, 1),
+  TRAILSCOPE_API_REQUEST_TIMEOUT_MS: intFrom('TRAILSCOPE_API_REQUEST_TIMEOUT_MS', 10000, 1),
+  TRAILSCOPE_API_CONNECTION_TIMEOUT_MS: intFrom('TRAILSCOPE_API_CONNECTION_TIMEOUT_MS', 60000, 1),
+  TRAILSCOPE_API_KEEP_ALIVE_TIMEOUT_MS: intFrom('TRAILSCOPE_API_KEEP_ALIVE_TIMEOUT_MS', 5000, 1),
+  TRAILSCOPE_API_RATE_LIMIT: intFrom('TRAILSCOPE_API_RATE_LIMIT', 600, 0),
+  TRAILSCOPE_API_RATE_WINDOW_MS: intFrom('TRAILSCOPE_API_RATE_WINDOW_MS', 60000, 1000),
+  TRAILSCOPE_API_MAX_CONCURRENT: intFrom('TRAILSCOPE_API_MAX_CONCURRENT', 4, 0),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -69,6 +76,16 @@ export interface Config {
     jobLockMs: number;
   };
   api: { port: number; host: string; serverKey?: string; /** Points in time (open cursors) one API key may hold. */ maxPitsPerKey: number };
+  /** Bounds of the HTTP API: how long a search may run, socket timeouts, per-key budgets (0 turns a budget off). */
+  apiLimits: {
+    searchTimeoutMs: number;
+    requestTimeoutMs: number;
+    connectionTimeoutMs: number;
+    keepAliveTimeoutMs: number;
+    ratePerWindow: number;
+    rateWindowMs: number;
+    maxConcurrentPerKey: number;
+  };
   logLevel: string;
   stackDir: string;
 }
@@ -122,7 +139,8 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     assertNamespaceApart(ns);
     return ns;
   });
-  if (!parsed.success || namespace === undefined || problems.length > 0) {
+  const apiLimits = parsed.success ? collectProblem(problems, 'configuration', () => apiLimitsOf(parsed.data)) : undefined;
+  if (!parsed.success || namespace === undefined || apiLimits === undefined || problems.length > 0) {
     throw new TrailscopeError('CONFIG_INVALID', problems.map((p) => p.message).join('; '), {
       context: { variable: problems[0]?.variable, variables: problems.map((p) => p.variable), problems },
     });
@@ -164,6 +182,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
       jobLockMs: e.TRAILSCOPE_JOB_LOCK_MS,
     },
     api: { port: e.TRAILSCOPE_API_PORT, host: e.TRAILSCOPE_API_HOST, serverKey: e.TRAILSCOPE_SERVER_KEY, maxPitsPerKey: e.TRAILSCOPE_API_MAX_PITS_PER_KEY },
+    apiLimits,
     logLevel: e.LOG_LEVEL,
     stackDir,
   });
@@ -193,4 +212,24 @@ function deepFreeze<T>(value: T): Readonly<T> {
     Object.freeze(value);
   }
   return value;
+}
+
+/** An idle connection is closed after connectionTimeout: it must outlast the longest search, or answers are cut. */
+function apiLimitsOf(e: z.output<typeof EnvSchema>): Config['apiLimits'] {
+  if (e.TRAILSCOPE_API_CONNECTION_TIMEOUT_MS <= e.TRAILSCOPE_API_SEARCH_TIMEOUT_MS) {
+    throw new TrailscopeError(
+      'CONFIG_INVALID',
+      `invalid TRAILSCOPE_API_CONNECTION_TIMEOUT_MS: must be more than TRAILSCOPE_API_SEARCH_TIMEOUT_MS (${e.TRAILSCOPE_API_SEARCH_TIMEOUT_MS}), or sockets close during searches`,
+      { context: { variable: 'TRAILSCOPE_API_CONNECTION_TIMEOUT_MS' } },
+    );
+  }
+  return {
+    searchTimeoutMs: e.TRAILSCOPE_API_SEARCH_TIMEOUT_MS,
+    requestTimeoutMs: e.TRAILSCOPE_API_REQUEST_TIMEOUT_MS,
+    connectionTimeoutMs: e.TRAILSCOPE_API_CONNECTION_TIMEOUT_MS,
+    keepAliveTimeoutMs: e.TRAILSCOPE_API_KEEP_ALIVE_TIMEOUT_MS,
+    ratePerWindow: e.TRAILSCOPE_API_RATE_LIMIT,
+    rateWindowMs: e.TRAILSCOPE_API_RATE_WINDOW_MS,
+    maxConcurrentPerKey: e.TRAILSCOPE_API_MAX_CONCURRENT,
+  };
 }

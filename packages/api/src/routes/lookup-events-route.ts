@@ -7,6 +7,7 @@ import { lookupToSearch, toLookupEvent } from '../lookup/lookup-request';
 import { headersFromRaw, parseQueryString, verifySigV4 } from '../auth/sigv4';
 import { scopeOfKey, type KeyStore } from '../keys/key-store';
 import type { SearchCursors } from './search-cursors';
+import type { KeyLimits } from '../limits/key-limits';
 
 export const LOOKUP_EVENTS_TARGET = 'CloudTrail_20131101.LookupEvents';
 /**
@@ -82,7 +83,7 @@ function replyWithAwsError(request: FastifyRequest, reply: FastifyReply, err: un
  * its own: the body arrives as bytes whatever its media type (the signature covers them), and every answer, errors
  * raised before the handler included, is in AWS's shape with an `x-amzn-RequestId`.
  */
-export function registerLookupEventsRoute(app: FastifyInstance, deps: { client: OpenSearchClient; names: Names; keys: KeyStore; cursors: SearchCursors }): void {
+export function registerLookupEventsRoute(app: FastifyInstance, deps: { client: OpenSearchClient; names: Names; keys: KeyStore; cursors: SearchCursors; limits: KeyLimits }): void {
   app.register(async (scope) => {
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
@@ -118,6 +119,7 @@ export function registerLookupEventsRoute(app: FastifyInstance, deps: { client: 
           },
           { service: 'cloudtrail' },
         );
+        if (keyId !== undefined) await deps.limits.admit(request, reply, keyId);
         const target = request.headers['x-amz-target'];
         const operation = cloudTrailOperationOf(typeof target === 'string' ? target : undefined);
         if (operation !== 'LookupEvents') {
@@ -136,7 +138,7 @@ export function registerLookupEventsRoute(app: FastifyInstance, deps: { client: 
         }
         const req = parseSearchRequest(lookupToSearch(payload));
         // NextTokens are cursors: bound to this key, its scope, the namespace and the request
-        const page = await search(deps.client, deps.names, req, keyScope ?? { accounts: [] }, deps.cursors.optionsFor(keyId ?? ''));
+        const page = await search(deps.client, deps.names, req, keyScope ?? { accounts: [] }, { ...deps.cursors.optionsFor(keyId ?? ''), ...request.searchLimits });
         const out: { Events: unknown[]; NextToken?: string } = { Events: page.events.map(toLookupEvent) };
         if (page.cursor) out.NextToken = page.cursor;
         return reply.status(200).header('content-type', AMZ_JSON).send(Buffer.from(JSON.stringify(out), 'utf8'));

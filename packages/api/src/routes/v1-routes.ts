@@ -39,12 +39,12 @@ export function registerV1Routes(app: FastifyInstance, deps: V1Deps): void {
   app.get('/v1/events', async (request) => {
     const { key, scope } = authOf(request.auth);
     const req = parseSearchRequest(searchInputFromQuery(request.query as Record<string, string | string[]>));
-    return search(client, names, req, scope, deps.cursors.optionsFor(key.id));
+    return search(client, names, req, scope, { ...deps.cursors.optionsFor(key.id), ...request.searchLimits });
   });
 
   app.post('/v1/events', async (request) => {
     const { key, scope } = authOf(request.auth);
-    return search(client, names, parseSearchRequest(request.body ?? {}), scope, deps.cursors.optionsFor(key.id));
+    return search(client, names, parseSearchRequest(request.body ?? {}), scope, { ...deps.cursors.optionsFor(key.id), ...request.searchLimits });
   });
 
   app.get<{ Params: { eventId: string }; Querystring: { includeRaw?: string } }>('/v1/events/:eventId', async (request) => {
@@ -59,7 +59,7 @@ export function registerV1Routes(app: FastifyInstance, deps: V1Deps): void {
 
   app.post('/v1/aggregations', async (request) => {
     const { scope } = authOf(request.auth);
-    return aggregate(client, names, parseAggregationRequest(request.body ?? {}), scope);
+    return aggregate(client, names, parseAggregationRequest(request.body ?? {}), scope, request.searchLimits);
   });
 
   app.get('/v1/stats', async (request) => {
