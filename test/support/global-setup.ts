@@ -44,7 +44,9 @@ export default async function globalSetup(): Promise<void> {
     return;
   }
 
-  if (await dockerAvailable()) {
+  const docker = await dockerAvailable();
+  if (docker.reason) say(`${docker.reason}: containers are not used`);
+  if (docker.available) {
     say('Docker engine found: starting OpenSearch, Redis and MinIO containers');
     const containers = await startContainers();
     exportEndpoints(containers.endpoints, 'containers');

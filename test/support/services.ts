@@ -45,14 +45,30 @@ export async function localStackRunning(dir: string): Promise<boolean> {
   return services.every((s) => s.healthy);
 }
 
-export async function dockerAvailable(): Promise<boolean> {
-  if (process.env.TRAILSCOPE_TEST_DOCKER === '0') return false;
+type Testcontainers = typeof import('testcontainers');
+
+/**
+ * testcontainers 12 needs Node 22.22 or newer (it fails to load on Node 20); the suite then runs on the local stack,
+ * and says why, rather than failing.
+ */
+export function loadTestcontainers(): { module?: Testcontainers; reason?: string } {
   try {
-    const { getContainerRuntimeClient } = require('testcontainers') as typeof import('testcontainers');
-    await getContainerRuntimeClient();
-    return true;
+    return { module: require('testcontainers') as Testcontainers };
+  } catch (err) {
+    return { reason: `testcontainers does not load on Node ${process.versions.node} (${(err as Error).message.split('\n')[0]})` };
+  }
+}
+
+/** Whether a Docker engine answers; `reason` says why not when testcontainers itself is unusable here. */
+export async function dockerAvailable(): Promise<{ available: boolean; reason?: string }> {
+  if (process.env.TRAILSCOPE_TEST_DOCKER === '0') return { available: false };
+  const { module, reason } = loadTestcontainers();
+  if (!module) return { available: false, reason };
+  try {
+    await module.getContainerRuntimeClient();
+    return { available: true };
   } catch {
-    return false;
+    return { available: false };
   }
 }
 
@@ -63,7 +79,9 @@ export interface Containers {
 
 /** OpenSearch 2.19.1 without the security plugin, Redis 7 and MinIO: the versions docker-compose.yml runs. */
 export async function startContainers(): Promise<Containers> {
-  const { GenericContainer, Wait } = require('testcontainers') as typeof import('testcontainers');
+  const { module, reason } = loadTestcontainers();
+  if (!module) throw new Error(reason);
+  const { GenericContainer, Wait } = module;
   const [opensearch, redis, minio] = await Promise.all([
     new GenericContainer(OPENSEARCH_IMAGE)
       .withEnvironment({
