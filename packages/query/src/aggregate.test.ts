@@ -58,7 +58,7 @@ describe('aggregation requests', () => {
           time_zone: 'UTC',
           format: 'strict_date_optional_time',
           min_doc_count: 0,
-          hard_bounds: { min: NOW - 7 * 86_400_000, max: NOW },
+          hard_bounds: { min: NOW - 7 * 86_400_000, max: NOW + 86_400_000 },
           extended_bounds: { min: NOW - 7 * 86_400_000, max: NOW },
         },
       },
@@ -70,7 +70,7 @@ describe('aggregation requests', () => {
           time_zone: 'UTC',
           format: 'strict_date_optional_time',
           min_doc_count: 0,
-          hard_bounds: { min: NOW - 7 * 86_400_000, max: NOW },
+          hard_bounds: { min: NOW - 7 * 86_400_000, max: NOW + 604_800_000 },
           extended_bounds: { min: NOW - 7 * 86_400_000, max: NOW },
         },
       },
@@ -101,7 +101,7 @@ describe('aggregation requests', () => {
   it('bounds every histogram, also without a time range given', () => {
     const r = parseAggregationRequest({ aggs: { t: { type: 'date_histogram', interval: '1h' } } });
     const dsl = toAggDsl(r.aggs, { fromMs: NOW - 86_400_000, toMs: NOW, extend: false }) as { t: { date_histogram: Record<string, unknown> } };
-    expect(dsl.t.date_histogram.hard_bounds).toEqual({ min: NOW - 86_400_000, max: NOW });
+    expect(dsl.t.date_histogram.hard_bounds).toEqual({ min: NOW - 86_400_000, max: NOW + 3_600_000 });
     expect(dsl.t.date_histogram.extended_bounds).toBeUndefined();
     const fine = parseAggregationRequest({ aggs: { t: { type: 'date_histogram', interval: '1ms' } } });
     expectCode('QUERY_TOO_COSTLY', () => toAggDsl(fine.aggs, { fromMs: NOW - 86_400_000, toMs: NOW, extend: false }), /^aggs\.t\.interval: /);

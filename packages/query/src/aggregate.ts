@@ -49,6 +49,12 @@ function stepMsOf(interval: string): number {
   return CALENDAR_MS[CALENDAR_INTERVALS[interval] as string] as number;
 }
 
+const CALENDAR_LONGEST_MS: Record<string, number> = { minute: 60_000, hour: 3_600_000, day: 86_400_000, week: 604_800_000, month: 2_678_400_000, quarter: 7_948_800_000, year: 31_622_400_000 };
+
+function longestStepMs(interval: string): number {
+  return FIXED_INTERVAL_RE.test(interval) ? stepMsOf(interval) : (CALENDAR_LONGEST_MS[CALENDAR_INTERVALS[interval] as string] as number);
+}
+
 /** Buckets a histogram makes over the bounds, counting partial buckets at both edges (calendar units at their shortest). */
 export function histogramBuckets(interval: string, bounds: Pick<HistogramBounds, 'fromMs' | 'toMs'>): number {
   return Math.floor(Math.max(0, bounds.toMs - bounds.fromMs) / stepMsOf(interval)) + 2;
@@ -62,8 +68,10 @@ function histogramDsl(interval: string, bounds: HistogramBounds): Record<string,
     time_zone: 'UTC',
     format: 'strict_date_optional_time',
     min_doc_count: 0,
-    // never a bucket outside the range the cost was computed for, whatever events arrive meanwhile
-    hard_bounds: { min: bounds.fromMs, max: bounds.toMs },
+    // Never a bucket outside the range the cost was computed for, whatever events arrive meanwhile. OpenSearch
+    // rounds both bounds down to bucket keys and leaves out the bucket at max: max one bucket past `to` keeps the
+    // bucket holding `to` (measured on 2.19: max = to, mid-bucket, dropped that whole bucket).
+    hard_bounds: { min: bounds.fromMs, max: bounds.toMs + longestStepMs(interval) },
   };
   // empty buckets at the edges keep charts on the requested axis
   if (bounds.extend) dsl.extended_bounds = { min: bounds.fromMs, max: bounds.toMs };
