@@ -71,13 +71,17 @@ export function registerKeyLimits(app: FastifyInstance, config: KeyLimitsConfig)
         }
         inFlight.set(keyId, now + 1);
         let released = false;
-        reply.raw.once('close', () => {
+        // 'finish' once the answer is handed to the socket (before the client can send its next request), 'close'
+        // when the client went away first
+        const release = () => {
           if (released) return;
           released = true;
           const left = (inFlight.get(keyId) ?? 1) - 1;
           if (left <= 0) inFlight.delete(keyId);
           else inFlight.set(keyId, left);
-        });
+        };
+        reply.raw.once('finish', release);
+        reply.raw.once('close', release);
       }
     },
   };
