@@ -30,6 +30,18 @@ const record = (n: number, extra: Record<string, unknown> = {}) => ({
   ...extra,
 });
 
+/** A client on a namespace with the templates installed. */
+async function openNamespace(config: Config): Promise<OpenSearchClient> {
+  const client = createOpenSearchClient(config);
+  await installTemplates(client, config);
+  return client;
+}
+
+async function closeNamespace(client: OpenSearchClient, namespace: string): Promise<void> {
+  await cleanupNamespace(client, namespace);
+  await client.close();
+}
+
 describe('one document per event id across event indices, against OpenSearch', () => {
   const namespace = uniqueNamespace('t-idx-uniq');
   const daily: Config = makeConfig(namespace, { TRAILSCOPE_INDEX_PERIOD: 'day', TRAILSCOPE_BULK_FLUSH_DOCS: 25 });
@@ -49,13 +61,9 @@ describe('one document per event id across event indices, against OpenSearch', (
   };
 
   beforeAll(async () => {
-    client = createOpenSearchClient(daily);
-    await installTemplates(client, daily);
+    client = await openNamespace(daily);
   });
-  afterAll(async () => {
-    await cleanupNamespace(client, namespace);
-    await client.close();
-  });
+  afterAll(() => closeNamespace(client, namespace));
 
   it('keeps the first copy and records a copy with another eventTime (another day) as a conflict', async () => {
     const first = createBulkWriter({ client, config: daily, logger });
@@ -148,13 +156,9 @@ describe('a store written before event ids were claimed', () => {
   let client: OpenSearchClient;
 
   beforeAll(async () => {
-    client = createOpenSearchClient(daily);
-    await installTemplates(client, daily);
+    client = await openNamespace(daily);
   });
-  afterAll(async () => {
-    await cleanupNamespace(client, namespace);
-    await client.close();
-  });
+  afterAll(() => closeNamespace(client, namespace));
 
   it('has its stored ids claimed by setup before workers may write, and then stores no second copy', async () => {
     // What an earlier release left: documents written without claims, one id already twice (day, then month).

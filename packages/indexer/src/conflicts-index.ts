@@ -1,4 +1,5 @@
 import type { Config } from '@trailscope/runtime';
+import { keptRecordsIndexBody } from './dead-letter-index';
 
 /**
  * A copy of an event whose id is already stored with different content. A changed copy of an audit record is
@@ -32,30 +33,22 @@ export interface ConflictDoc {
 const keyword = { type: 'keyword' } as const;
 
 export function conflictsIndexBody(config: Pick<Config, 'index'>): Record<string, unknown> {
-  return {
-    settings: { index: { number_of_shards: 1, number_of_replicas: config.index.replicas, codec: 'best_compression' } },
-    mappings: {
-      dynamic: false,
-      _meta: { managed_by: 'trailscope' },
-      properties: {
-        id: keyword,
-        code: keyword,
-        eventId: keyword,
-        reason: { type: 'text', fields: { keyword: { type: 'keyword', ignore_above: 1024 } } },
-        raw: { type: 'keyword', index: false, doc_values: false },
-        sha256: keyword,
-        bucket: keyword,
-        key: { type: 'keyword', ignore_above: 1024 },
-        etag: keyword,
-        storedIndex: keyword,
-        storedId: keyword,
-        storedSha256: keyword,
-        storedBucket: keyword,
-        storedKey: { type: 'keyword', ignore_above: 1024 },
-        at: { type: 'date' },
-      },
-    },
-  };
+  return keptRecordsIndexBody(config, {
+    id: keyword,
+    code: keyword,
+    eventId: keyword,
+    reason: { type: 'text', fields: { keyword: { type: 'keyword', ignore_above: 1024 } } },
+    sha256: keyword,
+    bucket: keyword,
+    key: { type: 'keyword', ignore_above: 1024 },
+    etag: keyword,
+    storedIndex: keyword,
+    storedId: keyword,
+    storedSha256: keyword,
+    storedBucket: keyword,
+    storedKey: { type: 'keyword', ignore_above: 1024 },
+    at: { type: 'date' },
+  });
 }
 
 const MAX_SHOWN_VALUE_CHARS = 120;
