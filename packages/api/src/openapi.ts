@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { AggSpecSchema, AggregationRequestSchema, SearchRequestSchema } from '@trailscope/query';
+import { FINDING_STATUSES, FindingStatusChangeSchema, FindingsRequestSchema } from '@trailscope/detect';
 import { CreateKeySchema } from './keys/key-store';
 
 const ErrorResponse = z.strictObject({ error: z.strictObject({ code: z.string(), message: z.string() }) });
@@ -25,6 +26,33 @@ const AggResult: z.ZodType = z.lazy(() =>
     z.strictObject({ type: z.literal('cardinality'), field: z.string(), value: z.int() }),
   ]),
 );
+const Finding = z.looseObject({
+  id: z.string(),
+  ruleId: z.string(),
+  ruleTitle: z.string(),
+  ruleLevel: z.string(),
+  ruleTags: z.array(z.string()),
+  ruleVersion: z.string(),
+  ruleKind: z.enum(['single', 'correlation', 'new_terms']),
+  eventIds: z.array(z.string()).describe('event ids (`GET /v1/events/{eventId}`); at most 100 for correlations'),
+  eventCount: z.int(),
+  eventTime: z.string(),
+  firstSeen: z.string(),
+  lastSeen: z.string(),
+  account: z.string().optional(),
+  region: z.string().optional(),
+  principal: z.string().optional(),
+  sourceIp: z.string().optional(),
+  groupKey: z.string().optional(),
+  windowStart: z.string().optional(),
+  status: z.enum(FINDING_STATUSES),
+  statusBy: z.string().optional(),
+  statusAt: z.string().optional(),
+  statusReason: z.string().optional(),
+  source: z.enum(['live', 'backtest']),
+  createdAt: z.string(),
+});
+const FindingsResponse = z.strictObject({ findings: z.array(Finding), total: z.int(), cursor: z.string().optional() });
 const AggregationResponse = z.strictObject({ total: z.int(), aggs: z.record(z.string(), AggResult) });
 
 const COMPONENTS: Record<string, z.ZodType> = {
@@ -38,6 +66,10 @@ const COMPONENTS: Record<string, z.ZodType> = {
   AggResult,
   AggBucket,
   ErrorResponse,
+  FindingsRequest: FindingsRequestSchema,
+  FindingStatusChange: FindingStatusChangeSchema,
+  Finding,
+  FindingsResponse,
 };
 
 function componentSchemas(): Record<string, unknown> {
@@ -103,6 +135,28 @@ export function buildOpenApiDocument(version = '0.1.0'): Record<string, unknown>
           summary: 'Counts by keyword field (top N), over time, and distinct counts, with the search filters',
           requestBody: { required: true, ...json('AggregationRequest') },
           responses: { '200': { description: 'aggregation results', ...json('AggregationResponse') }, ...errors(400, 401, 403, 503) },
+        },
+      },
+      '/v1/findings': {
+        get: {
+          summary: 'Detection findings, newest first (filters as query parameters; repeat a parameter for a list)',
+          parameters: Object.keys(FindingsRequestSchema.shape).map((name) => ({ name, in: 'query', required: false, schema: { $ref: `#/components/schemas/FindingsRequest/properties/${name}` } })),
+          responses: { '200': { description: 'a page of findings', ...json('FindingsResponse') }, ...errors(400, 401, 403, 503) },
+        },
+      },
+      '/v1/findings/{id}': {
+        get: {
+          summary: 'One finding',
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+          responses: { '200': { description: 'the finding', content: { 'application/json': { schema: { type: 'object', properties: { finding: ref('Finding') } } } } }, ...errors(400, 401, 404) },
+        },
+      },
+      '/v1/findings/{id}/status': {
+        post: {
+          summary: 'Acknowledge, close or reopen a finding; who is the API key',
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+          requestBody: { required: true, ...json('FindingStatusChange') },
+          responses: { '200': { description: 'the updated finding', content: { 'application/json': { schema: { type: 'object', properties: { finding: ref('Finding') } } } } }, ...errors(400, 401, 404) },
         },
       },
       '/v1/health': { get: { summary: 'Liveness and OpenSearch reachability', security: [], responses: { '200': { description: 'healthy' }, '503': { description: 'OpenSearch unavailable' } } } },

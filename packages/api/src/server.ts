@@ -8,6 +8,7 @@ import { scopeOfKey, type KeyStore } from './keys/key-store';
 import { sendError } from './routes/error-reply';
 import { registerV1Routes } from './routes/v1-routes';
 import { registerLookupEventsRoute } from './routes/lookup-events-route';
+import { registerFindingsRoutes } from './routes/findings-routes';
 import { createSearchCursors } from './routes/search-cursors';
 import { requestLogger } from './request-log';
 import type { QueueCounts } from './stats';
@@ -84,6 +85,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   );
 
   registerV1Routes(app, { ...deps, cursors });
+  registerFindingsRoutes(app, deps);
   registerLookupEventsRoute(app, { ...deps, cursors, limits });
   return app;
 }

@@ -7,22 +7,11 @@ import type { FindingDoc } from './finding';
 import { correlationFindingId, newTermsFindingId, singleFindingId } from './finding-id';
 import { findSingleMatches, recordOf } from './single-rule-matches';
 
-/** One line of `rules backtest --json`. */
-export interface MatchLine {
-  ruleId: string;
-  eventId: string;
-  eventTime: string;
-  account?: string;
-  region?: string;
-  groupKey?: string;
-  count?: number;
-}
-
 export interface BacktestOptions {
   pageSize?: number;
   signal?: AbortSignal;
   /** Awaited for every match, so a slow reader (a pipe) slows the backtest instead of filling memory. */
-  onMatch: (line: MatchLine, finding: FindingDoc) => Promise<void> | void;
+  onMatch: (match: RuleMatch, finding: FindingDoc) => Promise<void> | void;
   now?: () => Date;
 }
 
@@ -101,7 +90,7 @@ export async function runBacktest(
       for (const { rule, event } of page) {
         matches++;
         const finding = buildFinding(singleFindingId(rule.id, rule.version, event.id), ruleFacts(rule), [event], { source: 'backtest', now: now() });
-        await options.onMatch({ ruleId: rule.id, eventId: event.id, eventTime: event.eventTime, account: event.account, region: event.region }, finding);
+        await options.onMatch({ ruleId: rule.id, eventIds: [event.id], eventTime: event.eventTime, account: event.account, region: event.region }, finding);
       }
     },
   });
@@ -111,10 +100,7 @@ export async function runBacktest(
     const stored = storedRecords(client, names, query, options);
     for await (const m of evaluateOffline([rule], stored.records, { eventMeta: stored.eventMeta })) {
       matches++;
-      const line: MatchLine = { ruleId: m.ruleId, eventId: m.eventIds[0] ?? '', eventTime: m.eventTime, account: m.account, region: m.region };
-      if (m.groupKey !== undefined) line.groupKey = m.groupKey;
-      if (m.count !== undefined) line.count = m.count;
-      await options.onMatch(line, findingFromMatch(rule, m, 'backtest', now()));
+      await options.onMatch(m, findingFromMatch(rule, m, 'backtest', now()));
     }
   }
   return { matches };

@@ -11,3 +11,5 @@ export * from './backtest';
 export * from './live/pending-files';
 export * from './live/evaluate-batch';
 export * from './live/detector';
+export * from './read-rule-directory';
+export * from './event-facts';

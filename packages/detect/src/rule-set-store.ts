@@ -1,7 +1,10 @@
 import { createHash } from 'node:crypto';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { TrailscopeError } from '@trailscope/model';
 import { errorFacts, toOpenSearchError, type Config, type OpenSearchClient } from '@trailscope/runtime';
-import { loadRuleText, type CompiledRule, type RefusedRule, type SkippedRule } from '@trailscope/rules';
+import { loadRuleFiles, type CompiledRule, type RefusedRule, type SkippedRule } from '@trailscope/rules';
 
 export interface RuleFile {
   /** Path relative to the applied directory: what errors and `rules check` name. */
@@ -32,20 +35,28 @@ export function ruleSetVersion(files: RuleFile[]): string {
   return h.digest('hex').slice(0, 16);
 }
 
-/** Compiles stored files; a file that fails is reported in `refused` and never stops the others. */
-export function compileRuleSet(stored: StoredRuleSet): LoadedRuleSet {
-  const out: LoadedRuleSet = { version: stored.version, appliedAt: stored.appliedAt, rules: [], refused: [], skipped: [] };
-  for (const f of stored.files) {
-    try {
-      const r = loadRuleText(f.text, f.path);
-      out.rules.push(...r.rules);
-      out.refused.push(...r.refused);
-      out.skipped.push(...r.skipped);
-    } catch (err) {
-      out.refused.push({ file: f.path, reason: err instanceof Error ? err.message : String(err) });
+/**
+ * Compiles stored files as one set (a correlation may name rules of another file), through the rules package's file
+ * loader over a private copy of the files; a file that fails is reported in `refused` and never stops the others.
+ */
+export async function compileRuleSet(stored: StoredRuleSet): Promise<LoadedRuleSet> {
+  const dir = await mkdtemp(join(tmpdir(), 'trailscope-rules-'));
+  try {
+    for (const f of stored.files) {
+      const target = resolve(dir, f.path);
+      // stored paths are relative and were checked on apply; refuse any that would leave the directory anyway
+      if (!target.startsWith(`${dir}${sep}`)) throw new TrailscopeError('VALIDATION_FAILED', `rule set: file path "${f.path}" leaves its directory`);
+      await mkdir(dirname(target), { recursive: true });
+      await writeFile(target, f.text, 'utf8');
     }
+    const loaded = await loadRuleFiles([dir]);
+    const rel = (file: string) => (file.startsWith(`${dir}${sep}`) ? relative(dir, file).split(sep).join('/') : file);
+    for (const r of loaded.rules) r.file = rel(r.file);
+    for (const r of [...loaded.refused, ...loaded.skipped]) r.file = rel(r.file);
+    return { version: stored.version, appliedAt: stored.appliedAt, rules: loaded.rules, refused: loaded.refused, skipped: loaded.skipped };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
   }
-  return out;
 }
 
 /** Stores `files` as the rule set live detection uses; returns the stored set. */
@@ -97,7 +108,7 @@ export class RuleSetCache {
     this.readAtMs = nowMs;
     if (stored?.version !== this.loaded?.version) {
       const previous = this.loaded;
-      this.loaded = stored ? compileRuleSet(stored) : undefined;
+      this.loaded = stored ? await compileRuleSet(stored) : undefined;
       this.onChange?.(this.loaded, previous);
     }
     return this.loaded;

@@ -1,4 +1,5 @@
 import { HeadBucketCommand, type S3Client } from '@aws-sdk/client-s3';
+import { startDetector } from '@trailscope/detect';
 import { createSharedBulkWriter } from '@trailscope/indexer';
 import { createIngestConsumer, DoneTracker, type IngestJobData } from '@trailscope/queue';
 import type { ErrorCode } from '@trailscope/model';
@@ -25,6 +26,8 @@ export interface WorkerOptions {
   installTemplates?: boolean;
   /** How often to delete event indices past retention (only when retention is configured); default hourly. */
   retentionSweepMs?: number;
+  /** Pause between live-detection passes when no indexed file waits for evaluation (default 5 s). */
+  detectIntervalMs?: number;
   onCompleted?: (job: IngestJobData, result: FileResult) => void;
   onFailed?: (job: IngestJobData | undefined, failure: { code: ErrorCode; message: string; attemptsMade: number; final: boolean }) => void;
 }
@@ -41,6 +44,8 @@ export async function startWorker(deps: WorkerDeps, options: WorkerOptions = {})
   await ensureTemplates(deps.opensearch, config, logger, { install: options.installTemplates, signal: abort.signal });
   await syncIngestState(deps);
   const retention = startRetentionSweeper(deps, { intervalMs: options.retentionSweepMs });
+  // Rules run on a schedule over the events of indexed files, not here on parsed records (see packages/detect).
+  const detector = startDetector({ opensearch: deps.opensearch, redis: deps.redis, config, logger }, { intervalMs: options.detectIntervalMs });
   // One writer for all of this process's jobs, so bulk requests are sized by the flush limits rather than by files.
   // Closing aborts its retry waits: a job whose batch is backing off fails (retryably) instead of holding the exit.
   const writer = createSharedBulkWriter({ client: deps.opensearch, config, logger, signal: abort.signal });
@@ -76,6 +81,8 @@ export async function startWorker(deps: WorkerDeps, options: WorkerOptions = {})
         s3Gate.observe(err);
         throw err;
       }
+      // before the done marker: a crash in between replays the file and reports it again
+      await detector.fileIndexed(job);
       await done.markDone(job);
       options.onCompleted?.(job, result);
       return result;
@@ -87,6 +94,7 @@ export async function startWorker(deps: WorkerDeps, options: WorkerOptions = {})
     async close() {
       abort.abort();
       retention.stop();
+      await detector.stop();
       await consumer.close();
       connection.disconnect();
     },

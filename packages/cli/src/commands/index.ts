@@ -14,6 +14,9 @@ import { registerKeysCommand } from './keys';
 import { registerDashboardsCommand } from './dashboards';
 import { registerDemoCommand } from './demo';
 import { registerRulesCommand } from './rules';
+import { addApplyCommand } from '../detect/apply-command';
+import { addBacktestCommand } from '../detect/backtest-command';
+import { registerFindingsCommand, registerRulesLiveCommands } from '../detect/findings-command';
 
 export const COMMANDS: Array<(program: Command) => void> = [
   registerStackCommand,
@@ -31,4 +34,6 @@ export const COMMANDS: Array<(program: Command) => void> = [
   registerDashboardsCommand,
   registerDemoCommand,
   registerRulesCommand,
+  (program) => registerRulesLiveCommands(program, [addBacktestCommand, addApplyCommand]),
+  registerFindingsCommand,
 ];

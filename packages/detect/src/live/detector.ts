@@ -47,7 +47,7 @@ export function startDetector(deps: DetectorDeps, options: DetectorOptions = {})
   const batchFiles = options.batchFiles ?? 50;
   const now = options.now ?? (() => new Date());
   const pending = new PendingFiles(redis, config.names.redisPrefix);
-  const lock = new LeaderLock(redis, `${config.names.redisPrefix}detect:leader`, options.lockTtlMs ?? 60_000);
+  const lock = new LeaderLock(redis, `${config.names.redisPrefix}detect:leader`, options.lockTtlMs ?? 20_000);
   const rules = new RuleSetCache(opensearch, config, options.ruleRefreshMs ?? DEFAULT_RULE_REFRESH_MS, (set: LoadedRuleSet | undefined, previous) => {
     if (set) logger.info({ version: set.version, rules: set.rules.length, refused: set.refused.length, previousVersion: previous?.version }, 'detection rule set loaded');
     else if (previous) logger.info({ previousVersion: previous.version }, 'detection rule set removed');

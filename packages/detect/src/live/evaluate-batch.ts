@@ -8,6 +8,7 @@ import type { FindingDoc } from '../finding';
 import { candidateQuery, findingFromMatch, ruleFacts, storedRecords } from '../backtest';
 import { findSingleMatches, recordOf } from '../single-rule-matches';
 import { TermNarrowing } from './term-narrowing';
+import { withEventFacts } from '../event-facts';
 import type { FindingWrite } from '../findings-writer';
 
 export interface BatchContext {
@@ -74,10 +75,8 @@ async function correlationWrites(ctx: BatchContext, filter: object, rule: Correl
   }
   const query = and(candidateQuery(rule), ranges.length === 1 ? ranges[0] : { bool: { should: ranges, minimum_should_match: 1 } });
   const now = ctx.now();
-  return (await offlineMatches(ctx, rule, query)).map((m) => {
-    const doc = findingFromMatch(rule, m, 'live', now);
-    return { op: 'upsert', doc, refresh: { eventIds: doc.eventIds, eventCount: doc.eventCount, lastSeen: doc.lastSeen } } as FindingWrite;
-  });
+  const docs = await withEventFacts(ctx.client, ctx.names, (await offlineMatches(ctx, rule, query)).map((m) => findingFromMatch(rule, m, 'live', now)));
+  return docs.map((doc): FindingWrite => ({ op: 'upsert', doc, refresh: { eventIds: doc.eventIds, eventCount: doc.eventCount, lastSeen: doc.lastSeen } }));
 }
 
 async function liveNewTermsFindings(ctx: BatchContext, rule: NewTermsRule, fromMs: number, toMs: number): Promise<Array<{ id: string; eventIds: string[] }>> {
@@ -118,9 +117,8 @@ async function newTermsWrites(ctx: BatchContext, filter: object, rule: NewTermsR
   const firsts = new Set(matches.map((m) => m.eventIds[0]));
   const now = ctx.now();
   const writes: FindingWrite[] = [];
-  for (const m of matches) {
-    if (fresh.ids.has(m.eventIds[0] ?? '')) writes.push({ op: 'create', doc: findingFromMatch(rule, m, 'live', now) });
-  }
+  const created = matches.filter((m) => fresh.ids.has(m.eventIds[0] ?? '')).map((m) => findingFromMatch(rule, m, 'live', now));
+  for (const doc of await withEventFacts(ctx.client, ctx.names, created)) writes.push({ op: 'create', doc });
   for (const f of existing) {
     const eventId = f.eventIds[0];
     if (eventId === undefined || firsts.has(eventId)) continue;

@@ -29,7 +29,7 @@ export class PendingFiles {
   /** The oldest `limit` files, as members (for remove) and files. */
   async take(limit: number): Promise<Array<{ member: string; file: PendingFile }>> {
     const members = await this.redis.zrange(this.key, 0, limit - 1);
-    return members.flatMap((member) => {
+    return members.flatMap((member: string) => {
       try {
         const [bucket, key] = JSON.parse(member) as [unknown, unknown];
         if (typeof bucket === 'string' && typeof key === 'string') return [{ member, file: { bucket, key } }];

@@ -1,0 +1,72 @@
+import type { Command } from 'commander';
+import { installDetectionIndices, runBacktest, withEventFacts, writeFindings, type FindingDoc, type FindingWrite } from '@trailscope/detect';
+import { UNRESTRICTED, parseSearchRequest, toDsl } from '@trailscope/query';
+import { createOpenSearchClient } from '@trailscope/runtime';
+import { loadRuleFiles, type RuleMatch } from '@trailscope/rules';
+import { configFrom } from '../context';
+import { addSearchFilterOptions, searchFiltersFrom, withFlagNames } from '../search/filter-flags';
+import { createLineWriter } from '../search/stdout';
+import { matchLine } from '../commands/rules';
+
+const RECORD_BATCH = 500;
+
+function humanLine(m: RuleMatch): string {
+  const extra = m.count !== undefined ? `  (${m.count} events, group ${m.groupKey})` : m.groupKey !== undefined ? `  new ${m.groupKey}` : '';
+  return `${m.eventTime}  ${m.ruleId}  ${m.eventIds[0] ?? ''}  ${m.account ?? '-'}  ${m.region ?? '-'}${extra}`;
+}
+
+/** `rules backtest PATH... [search filters] [--json] [--record]`: rules over events already indexed. */
+export function addBacktestCommand(rules: Command): void {
+  const cmd = rules
+    .command('backtest')
+    .description('run rules over events already indexed (search filters select them) and report every match, without alerting; --record writes them as findings')
+    .argument('<paths...>', 'rule files or directories (.yml/.yaml, walked recursively)');
+  addSearchFilterOptions(cmd)
+    .option('--json', 'one line per match {"ruleId","eventId","eventTime","account","region"}, then {"summary":{"rules","refused","matches"}}')
+    .option('--record', 'also write the matches as findings (source "backtest"; ids as live detection would give them)')
+    .action(async (paths: string[], opts: Record<string, unknown>, command: Command) => {
+      const config = configFrom(command);
+      const loaded = await loadRuleFiles(paths);
+      for (const r of loaded.refused) process.stderr.write(`trailscope: rule refused: ${r.line === undefined ? r.file : `${r.file}:${r.line}`}: ${r.reason}\n`);
+      let filter: object;
+      try {
+        const request = parseSearchRequest(searchFiltersFrom(opts));
+        filter = toDsl(request, UNRESTRICTED, { nowMs: Date.now() });
+      } catch (err) {
+        throw withFlagNames(err);
+      }
+      const client = createOpenSearchClient(config);
+      const out = createLineWriter();
+      const json = opts.json === true;
+      const record = opts.record === true;
+      let pending: FindingDoc[] = [];
+      let recorded = 0;
+      const flush = async () => {
+        if (pending.length === 0) return;
+        const docs = await withEventFacts(client, config.names, pending);
+        const writes = docs.map((doc): FindingWrite => (doc.ruleKind === 'correlation' ? { op: 'upsert', doc, refresh: { eventIds: doc.eventIds, eventCount: doc.eventCount, lastSeen: doc.lastSeen } } : { op: 'create', doc }));
+        const r = await writeFindings(client, config, writes);
+        recorded += r.created;
+        pending = [];
+      };
+      try {
+        if (record) await installDetectionIndices(client, config);
+        const { matches } = await runBacktest(client, config.names, loaded.rules, filter, {
+          onMatch: async (m, finding) => {
+            await out.line(json ? JSON.stringify(matchLine(m)) : humanLine(m));
+            if (!record) return;
+            pending.push(finding);
+            if (pending.length >= RECORD_BATCH) await flush();
+          },
+        });
+        await flush();
+        const summary: Record<string, number> = { rules: loaded.rules.length, refused: loaded.refused.length, matches };
+        if (record) summary.recorded = recorded;
+        if (json) await out.line(JSON.stringify({ summary }));
+        else await out.line(`${matches} match${matches === 1 ? '' : 'es'} from ${loaded.rules.length} rules (${loaded.refused.length} refused)${record ? `; ${recorded} new findings recorded` : ''}`);
+        if (loaded.refused.length > 0) process.exitCode = 1;
+      } finally {
+        await client.close();
+      }
+    });
+}
