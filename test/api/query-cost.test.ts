@@ -108,7 +108,7 @@ describe('queries over a cost limit', () => {
 
   it('refuses the same on LookupEvents attributes', async () => {
     const sdk = new CloudTrailClient({ endpoint: api.url, region: 'us-east-1', credentials: { accessKeyId: sdkKey.id, secretAccessKey: sdkKey.secret }, maxAttempts: 1 });
-    for (const key of ['Username', 'ResourceName']) {
+    for (const key of ['Username', 'ResourceName'] as const) {
       const err = await sdk.send(new LookupEventsCommand({ LookupAttributes: [{ AttributeKey: key, AttributeValue: long(2000) }] })).then(
         () => undefined,
         (e: { name?: string; message?: string; $metadata?: { httpStatusCode?: number } }) => e,

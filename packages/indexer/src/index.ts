@@ -1,13 +1,19 @@
-export * from './event-template';
-export * from './dead-letter-index';
-export * from './event-id-index';
-export * from './claim-stored-events';
-export * from './conflicts-index';
-export * from './retention';
-export * from './install-templates';
-export * from './bulk-outcome';
-export * from './backoff';
-export * from './bulk-writer';
-export * from './list-dead-letters';
-export * from './list-conflicts';
-export * from './store-generation';
+/**
+ * The API of @trailscope/indexer: only what other packages, tests and the bench import. A name used only inside the
+ * package stays unexported; export one here (and in exports.txt beside this package's exports test) when another
+ * package needs it.
+ */
+export { eventMappings } from './event-template';
+export { type ConflictDoc } from './conflicts-index';
+export { applyRetention } from './retention';
+export { checkTemplates, installTemplates, type SetupReport } from './install-templates';
+export {
+  createBulkWriter,
+  createSharedBulkWriter,
+  type BulkStats,
+  type BulkWriter,
+  type SharedBulkWriter,
+} from './bulk-writer';
+export { listDeadLetters } from './list-dead-letters';
+export { listConflicts } from './list-conflicts';
+export { storeGenerationOf } from './store-generation';
