@@ -14,6 +14,7 @@ import { registerKeysCommand } from './keys';
 import { registerDashboardsCommand } from './dashboards';
 import { registerDemoCommand } from './demo';
 import { registerRulesCommand } from './rules';
+import { registerValidateCommand } from './validate';
 import { addApplyCommand } from '../detect/apply-command';
 import { addBacktestCommand } from '../detect/backtest-command';
 import { registerFindingsCommand, registerRulesLiveCommands } from '../detect/findings-command';
@@ -34,6 +35,7 @@ export const COMMANDS: Array<(program: Command) => void> = [
   registerDashboardsCommand,
   registerDemoCommand,
   registerRulesCommand,
+  registerValidateCommand,
   (program) => registerRulesLiveCommands(program, [addBacktestCommand, addApplyCommand]),
   registerFindingsCommand,
 ];
