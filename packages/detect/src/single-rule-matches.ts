@@ -68,13 +68,13 @@ export async function findSingleMatches(
       if (record === undefined) continue;
       for (const rule of confirm) {
         // a rule that throws on one record is that rule's problem; the others still see it
-        let hit2 = false;
+        let matched: boolean;
         try {
-          hit2 = rule.match(record);
+          matched = rule.match(record);
         } catch {
-          hit2 = false;
+          matched = false;
         }
-        if (hit2) matches.push({ rule, event: factsOf(hit) });
+        if (matched) matches.push({ rule, event: factsOf(hit) });
       }
     }
     if (matches.length > 0) await options.onMatches(matches);
