@@ -52,7 +52,11 @@ export interface EventDoc {
   insightDetails?: unknown;
   /** The record exactly as it appeared in the log file. Stored, not indexed. */
   raw: string;
-  ingest: { bucket: string; key: string; etag: string; ingestedAt: string; kind: 'log' | 'insight' };
+  /**
+   * Where the document came from. `computed-insight`: an Insights record trailscope computed from stored events
+   * (packages/insights), never delivered by AWS; bucket, key and etag are then empty.
+   */
+  ingest: { bucket: string; key: string; etag: string; ingestedAt: string; kind: 'log' | 'insight' | 'computed-insight' };
 }
 
 /** Field paths used by the query side and Dashboards; all must exist in the index template. */

@@ -1,0 +1,116 @@
+import { createRandom, type Random } from '@trailscope/fixtures';
+import { DAY_MS, HOUR_MS, hourBaseline, MINUTE_MS } from './baseline';
+import { CusumDetector, type DetectorEvent } from './cusum-detector';
+import { loadInsightsConfig } from './insights-config';
+
+function poisson(rng: Random, lambda: number): number {
+  if (lambda > 40) return Math.max(0, Math.round(lambda + Math.sqrt(lambda) * gaussian(rng)));
+  const l = Math.exp(-lambda);
+  let k = 0;
+  let p = 1;
+  do {
+    k++;
+    p *= rng.next();
+  } while (p > l);
+  return k - 1;
+}
+
+function gaussian(rng: Random): number {
+  return Math.sqrt(-2 * Math.log(1 - rng.next())) * Math.cos(2 * Math.PI * rng.next());
+}
+
+interface Spike {
+  startMs: number;
+  minutes: number;
+  factor: number;
+}
+
+/** Minute counts of one API: a daily cycle (busy afternoons, quiet weekends) over Poisson noise, plus spikes. */
+function simulate(rng: Random, base: number, days: number, spikes: Spike[]): Map<number, number> {
+  const counts = new Map<number, number>();
+  for (let t = 0; t < days * DAY_MS; t += MINUTE_MS) {
+    const hour = (t % DAY_MS) / HOUR_MS;
+    const weekend = Math.floor(t / DAY_MS) % 7 >= 5;
+    let rate = base * (1 + 0.6 * Math.sin((2 * Math.PI * (hour - 8)) / 24)) * (weekend ? 0.5 : 1);
+    for (const s of spikes) if (t >= s.startMs && t < s.startMs + s.minutes * MINUTE_MS) rate = base * s.factor;
+    const c = poisson(rng, rate);
+    if (c > 0) counts.set(t, c);
+  }
+  return counts;
+}
+
+function detect(counts: Map<number, number>, fromMs: number, toMs: number, env: Record<string, string> = {}): DetectorEvent[] {
+  const config = loadInsightsConfig(env);
+  const hourly = new Map<number, number>();
+  for (const [t, c] of counts) hourly.set(t - (t % HOUR_MS), (hourly.get(t - (t % HOUR_MS)) ?? 0) + c);
+  const det = new CusumDetector(config);
+  const out: DetectorEvent[] = [];
+  const expected = new Map<number, number>();
+  for (let t = fromMs; t < toMs; t += MINUTE_MS) {
+    const h = t - (t % HOUR_MS);
+    if (!expected.has(h)) expected.set(h, hourBaseline(h, hourly, config).expectedPerMinute);
+    const ev = det.step(t, counts.get(t) ?? 0, expected.get(h)!);
+    if (ev) out.push(ev);
+  }
+  return out;
+}
+
+describe('the Insights model on simulated traffic', () => {
+  it('raises no insight over two weeks of daily and weekly cycles at rates from 0.05 to 50 calls a minute', () => {
+    const rng = createRandom(17);
+    let apiHours = 0;
+    const falses: DetectorEvent[] = [];
+    for (const base of [0.05, 0.2, 1, 3, 10, 50]) {
+      const counts = simulate(rng, base, 21, []);
+      falses.push(...detect(counts, 7 * DAY_MS, 21 * DAY_MS));
+      apiHours += 14 * 24;
+    }
+    expect({ apiHours, falses }).toEqual({ apiHours: 2016, falses: [] });
+  });
+
+  it('finds every 10x spike of 5 minutes or more, starting within 2 minutes and ending once it stops', () => {
+    const rng = createRandom(42);
+    const missed: unknown[] = [];
+    let n = 0;
+    for (const base of [0.5, 1, 3, 10]) {
+      for (const [minutes, factor] of [[5, 10], [15, 10], [30, 30], [60, 100]] as const) {
+        const spike = { startMs: 8 * DAY_MS + (n % 24) * HOUR_MS + 17 * MINUTE_MS, minutes, factor };
+        n++;
+        const events = detect(simulate(rng, base, 9, [spike]), 7 * DAY_MS, 9 * DAY_MS);
+        const endMs = spike.startMs + minutes * MINUTE_MS;
+        const start = events.find((e) => e.state === 'Start');
+        const end = events.find((e) => e.state === 'End');
+        const ok =
+          events.length === 2 &&
+          start !== undefined &&
+          Math.abs(start.startMs - spike.startMs) <= 2 * MINUTE_MS &&
+          end !== undefined &&
+          end.endMs >= endMs - MINUTE_MS &&
+          end.endMs <= endMs + 5 * MINUTE_MS;
+        if (!ok) missed.push({ base, minutes, factor, events: events.map((e) => ({ ...e, at: (e.startMs - spike.startMs) / MINUTE_MS })) });
+      }
+    }
+    expect(missed).toEqual([]);
+  });
+
+  it('ignores a quiet API (baseline under 0.01 a minute) making 2 calls in one minute', () => {
+    const rng = createRandom(5);
+    const counts = simulate(rng, 0.005, 8, []);
+    counts.set(7 * DAY_MS + 5 * HOUR_MS, 2);
+    expect(detect(counts, 7 * DAY_MS, 8 * DAY_MS)).toEqual([]);
+  });
+
+  it('reports a new API called in a burst, and how many calls the insight held', () => {
+    const counts = new Map<number, number>();
+    for (let i = 0; i < 10; i++) counts.set(7 * DAY_MS + HOUR_MS + i * MINUTE_MS, 6);
+    const events = detect(counts, 7 * DAY_MS, 8 * DAY_MS);
+    expect(events.map((e) => e.state)).toEqual(['Start', 'End']);
+    expect(events[1]).toMatchObject({ startMs: 7 * DAY_MS + HOUR_MS, endMs: 7 * DAY_MS + HOUR_MS + 10 * MINUTE_MS, count: 60, minutes: 10 });
+  });
+
+  it('names every invalid setting', () => {
+    expect(() => loadInsightsConfig({ TRAILSCOPE_INSIGHTS_THRESHOLD: 'high', TRAILSCOPE_INSIGHTS_BASELINE_DAYS: '0' })).toThrow(
+      /TRAILSCOPE_INSIGHTS_BASELINE_DAYS="0": .*at least 1.*TRAILSCOPE_INSIGHTS_THRESHOLD="high"/,
+    );
+  });
+});
