@@ -3,7 +3,13 @@ import { AggSpecSchema, AggregationRequestSchema, SearchRequestSchema } from '@t
 import { FINDING_STATUSES, FindingStatusChangeSchema, FindingsRequestSchema } from '@trailscope/detect';
 import { CreateKeySchema } from './keys/key-store';
 
-const ErrorResponse = z.strictObject({ error: z.strictObject({ code: z.string(), message: z.string() }) });
+const ErrorResponse = z.strictObject({
+  error: z.strictObject({
+    code: z.string(),
+    message: z.string(),
+    requestId: z.string().describe('also in the x-request-id header; the server log keeps the detail under it'),
+  }),
+});
 const Event = z.looseObject({
   id: z.string(),
   eventTime: z.string(),
@@ -16,7 +22,7 @@ const Event = z.looseObject({
 const SearchResponse = z.strictObject({
   events: z.array(Event),
   total: z.int(),
-  cursor: z.string().optional().describe('pass back as `cursor` with the same filters for the next page'),
+  cursor: z.string().optional().describe('pass back as `cursor` with the same filters for the next page; good only for the same API key'),
 });
 const AggBucket: z.ZodType = z.lazy(() => z.strictObject({ key: z.string(), count: z.int(), aggs: z.record(z.string(), AggResult).optional() }));
 const AggResult: z.ZodType = z.lazy(() =>
