@@ -1,15 +1,24 @@
-export * from './finding';
-export * from './finding-id';
-export * from './finding-builder';
-export * from './findings-index';
-export * from './findings-writer';
-export * from './findings-query';
-export * from './event-stream';
-export * from './single-rule-matches';
-export * from './rule-set-store';
-export * from './backtest';
-export * from './live/pending-files';
-export * from './live/evaluate-batch';
-export * from './live/detector';
-export * from './read-rule-directory';
-export * from './event-facts';
+/**
+ * The API of @trailscope/detect: only what other packages, tests and the bench import. A name used only inside the
+ * package stays unexported; export one here (and in exports.txt beside this package's exports test) when another
+ * package needs it.
+ */
+export { FINDING_LEVELS, FINDING_STATUSES, FindingStatusChangeSchema, type FindingDoc } from './finding';
+export { singleFindingId } from './finding-id';
+export { buildFinding } from './finding-builder';
+export { applyFindingsRetention, installDetectionIndices } from './findings-index';
+export { writeFindings, type FindingWrite } from './findings-writer';
+export {
+  FindingsRequestSchema,
+  getFinding,
+  listFindings,
+  MAX_FINDINGS_PAGE,
+  parseFindingsRequest,
+  parseStatusChange,
+  setFindingStatus,
+} from './findings-query';
+export { compileRuleSet, ruleSetVersion, storeRuleSet } from './rule-set-store';
+export { runBacktest } from './backtest';
+export { startDetector } from './live/detector';
+export { readRuleDirectory } from './read-rule-directory';
+export { withEventFacts } from './event-facts';
