@@ -1,6 +1,8 @@
 import type { Config, OpenSearchClient } from '@trailscope/runtime';
 import { errorFacts, toOpenSearchError } from '@trailscope/runtime';
 
+const DAY_MS = 86_400_000;
+
 /** Bumped when the mapping below changes; an existing index keeps its mapping, `setup` updates the template. */
 export const FINDINGS_TEMPLATE_VERSION = 1;
 
@@ -95,4 +97,32 @@ export async function installDetectionIndices(client: OpenSearchClient, config: 
     findingsIndex: { name: names.findingsIndex, created: findingsCreated },
     rulesIndex: { name: names.rulesIndex, created: rulesCreated },
   };
+}
+
+/** The query selecting the findings past retention: those whose last event is older than retentionDays (pure). */
+export function expiredFindingsQuery(retentionDays: number, now: Date): Record<string, unknown> {
+  return { range: { lastSeen: { lt: new Date(now.getTime() - retentionDays * DAY_MS).toISOString() } } };
+}
+
+/**
+ * Deletes the findings whose last event happened more than TRAILSCOPE_RETENTION_DAYS ago, so findings are kept as
+ * long as the events they point to. The findings index is one index (findings are few), which ISM, aging whole
+ * indices from their creation, cannot expire; so findings are deleted by document, by event time, with or without
+ * the ISM plugin: `setup` runs this, and so does the leading detector once an hour. Returns the number deleted.
+ */
+export async function applyFindingsRetention(client: OpenSearchClient, config: Pick<Config, 'names' | 'index'>, now: Date = new Date()): Promise<number> {
+  if (config.index.retentionDays <= 0) return 0;
+  const index = config.names.findingsIndex;
+  try {
+    const res = await client.transport.request({
+      method: 'POST',
+      path: `/${encodeURIComponent(index)}/_delete_by_query`,
+      querystring: { conflicts: 'proceed', refresh: true },
+      body: { query: expiredFindingsQuery(config.index.retentionDays, now) },
+    });
+    return (res.body as { deleted?: number }).deleted ?? 0;
+  } catch (err) {
+    if (errorFacts(err).statusCode === 404) return 0;
+    throw toOpenSearchError(err, `deleting findings past retention from ${index}`, { target: index });
+  }
 }

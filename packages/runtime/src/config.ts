@@ -41,6 +41,7 @@ const EnvSchema = z.object({
   TRAILSCOPE_POLL_INTERVAL_MS: intFrom('TRAILSCOPE_POLL_INTERVAL_MS', 60000, 100),
   TRAILSCOPE_JOB_ATTEMPTS: intFrom('TRAILSCOPE_JOB_ATTEMPTS', 8, 1),
   TRAILSCOPE_JOB_LOCK_MS: intFrom('TRAILSCOPE_JOB_LOCK_MS', 30000, 1000),
+  TRAILSCOPE_RULES_REFRESH_MS: intFrom('TRAILSCOPE_RULES_REFRESH_MS', 30000, 100),
   TRAILSCOPE_API_PORT: intFrom('TRAILSCOPE_API_PORT', 8080, 0),
   TRAILSCOPE_API_HOST: z.string().default('127.0.0.1'),
   TRAILSCOPE_API_MAX_PITS_PER_KEY: intFrom('TRAILSCOPE_API_MAX_PITS_PER_KEY', 10, 1),
@@ -74,6 +75,8 @@ export interface Config {
     jobAttempts: number;
     /** How long a killed worker's job stays locked before another worker takes it over. */
     jobLockMs: number;
+    /** How often live detection reads the applied rule set again (a `rules apply` is picked up within this time). */
+    rulesRefreshMs: number;
   };
   api: { port: number; host: string; serverKey?: string; /** Points in time (open cursors) one API key may hold. */ maxPitsPerKey: number };
   /** Bounds of the HTTP API: how long a search may run, socket timeouts, per-key budgets (0 turns a budget off). */
@@ -180,6 +183,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
       pollIntervalMs: e.TRAILSCOPE_POLL_INTERVAL_MS,
       jobAttempts: e.TRAILSCOPE_JOB_ATTEMPTS,
       jobLockMs: e.TRAILSCOPE_JOB_LOCK_MS,
+      rulesRefreshMs: e.TRAILSCOPE_RULES_REFRESH_MS,
     },
     api: { port: e.TRAILSCOPE_API_PORT, host: e.TRAILSCOPE_API_HOST, serverKey: e.TRAILSCOPE_SERVER_KEY, maxPitsPerKey: e.TRAILSCOPE_API_MAX_PITS_PER_KEY },
     apiLimits,

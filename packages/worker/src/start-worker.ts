@@ -45,7 +45,10 @@ export async function startWorker(deps: WorkerDeps, options: WorkerOptions = {})
   await syncIngestState(deps);
   const retention = startRetentionSweeper(deps, { intervalMs: options.retentionSweepMs });
   // Rules run on a schedule over the events of indexed files, not here on parsed records (see packages/detect).
-  const detector = startDetector({ opensearch: deps.opensearch, redis: deps.redis, config, logger }, { intervalMs: options.detectIntervalMs });
+  const detector = startDetector({ opensearch: deps.opensearch, redis: deps.redis, config, logger }, {
+    intervalMs: options.detectIntervalMs,
+    ruleRefreshMs: config.ingest.rulesRefreshMs,
+  });
   // One writer for all of this process's jobs, so bulk requests are sized by the flush limits rather than by files.
   // Closing aborts its retry waits: a job whose batch is backing off fails (retryably) instead of holding the exit.
   const writer = createSharedBulkWriter({ client: deps.opensearch, config, logger, signal: abort.signal });

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { applyRetention, installTemplates, type SetupReport } from '@trailscope/indexer';
+import { applyFindingsRetention, installDetectionIndices } from '@trailscope/detect';
 import { createOpenSearchClient } from '@trailscope/runtime';
 import { configFrom } from '../context';
 import { TrailscopeError } from '@trailscope/model';
@@ -14,8 +15,12 @@ function retentionDays(value: string): number {
   return n;
 }
 
-/** What setup did: the installation, then the expired event indices it deleted. */
-type SetupResult = SetupReport & { retention: SetupReport['retention'] & { deletedIndices: string[] } };
+/** What setup did: the installation, the detection indices, then the expired event indices and findings it deleted. */
+type DetectionSetupReport = Awaited<ReturnType<typeof installDetectionIndices>>;
+type SetupResult = SetupReport & {
+  detection: DetectionSetupReport;
+  retention: SetupReport['retention'] & { deletedIndices: string[]; deletedFindings: number };
+};
 
 function describe(report: SetupResult): string[] {
   const t = report.eventTemplate;
@@ -29,6 +34,9 @@ function describe(report: SetupResult): string[] {
         ]
       : []),
     `conflicts index ${report.conflictsIndex.name} ${report.conflictsIndex.created ? 'created' : 'already present'}`,
+    `index template ${report.detection.findingsTemplate.name} (version ${report.detection.findingsTemplate.version}) installed for findings`,
+    `findings index ${report.detection.findingsIndex.name} ${report.detection.findingsIndex.created ? 'created' : 'already present'}`,
+    `rule-set index ${report.detection.rulesIndex.name} ${report.detection.rulesIndex.created ? 'created' : 'already present'}`,
   ];
   const r = report.retention;
   if (r.mode === 'disabled') {
@@ -39,7 +47,9 @@ function describe(report: SetupResult): string[] {
     lines.push(`retention: ${r.retentionDays} days by event time; no ISM plugin, so expired indices are deleted by setup and by workers`);
   }
   if (r.mode === 'ism' && r.ismPolicy?.result === 'removed') lines.push('retention policy removed (TRAILSCOPE_RETENTION_DAYS=0)');
+  if (r.mode !== 'disabled') lines.push(`retention: findings whose last event is older than ${r.retentionDays} days are deleted by setup and by the leading detector`);
   if (r.deletedIndices.length > 0) lines.push(`deleted ${r.deletedIndices.length} expired event indices: ${r.deletedIndices.join(', ')}`);
+  if (r.deletedFindings > 0) lines.push(`deleted ${r.deletedFindings} findings past retention`);
   return lines;
 }
 
@@ -47,8 +57,9 @@ export function registerSetupCommand(program: Command): void {
   program
     .command('setup')
     .description(
-      'Install the event index template (explicit mapping, settings, read alias), the dead-letter index and retention ' +
-        '(an ISM policy when the cluster has the plugin; expired event indices are deleted by event-time period either way). Idempotent.',
+      'Install the event index template (explicit mapping, settings, read alias), the dead-letter index, the findings ' +
+        'template and index, the rule-set index and retention (an ISM policy when the cluster has the plugin; expired ' +
+        'event indices are deleted by event-time period and expired findings by the time of their last event either way). Idempotent.',
     )
     .option('--retention-days <n>', 'delete events older than N days (env TRAILSCOPE_RETENTION_DAYS; 0 keeps everything)', retentionDays)
     .option('--json', 'print what was done as one JSON object')
@@ -57,8 +68,10 @@ export function registerSetupCommand(program: Command): void {
       const client = createOpenSearchClient(config);
       try {
         const installed = await installTemplates(client, config);
+        const detection = await installDetectionIndices(client, config);
         const deletedIndices = await applyRetention(client, config);
-        const report: SetupResult = { ...installed, retention: { ...installed.retention, deletedIndices } };
+        const deletedFindings = await applyFindingsRetention(client, config);
+        const report: SetupResult = { ...installed, detection, retention: { ...installed.retention, deletedIndices, deletedFindings } };
         if (opts.json) process.stdout.write(`${JSON.stringify(report)}\n`);
         else process.stdout.write(`${describe(report).join('\n')}\n`);
       } finally {

@@ -1,5 +1,5 @@
 import { sleep, toOpenSearchError, type Config, type Logger, type OpenSearchClient, type Redis } from '@trailscope/runtime';
-import { installDetectionIndices } from '../findings-index';
+import { applyFindingsRetention, installDetectionIndices } from '../findings-index';
 import { writeFindings } from '../findings-writer';
 import { RuleSetCache, type LoadedRuleSet } from '../rule-set-store';
 import { evaluateBatch } from './evaluate-batch';
@@ -9,7 +9,7 @@ import { PendingFiles, filesFilter } from './pending-files';
 export interface DetectorDeps {
   opensearch: OpenSearchClient;
   redis: Redis;
-  config: Pick<Config, 'names' | 'namespace'>;
+  config: Pick<Config, 'names' | 'namespace' | 'index'>;
   logger: Logger;
 }
 
@@ -21,6 +21,8 @@ export interface DetectorOptions {
   /** Files evaluated per pass. */
   batchFiles?: number;
   lockTtlMs?: number;
+  /** How often the leading detector deletes findings past retention (TRAILSCOPE_RETENTION_DAYS). */
+  retentionSweepMs?: number;
   now?: () => Date;
 }
 
@@ -34,6 +36,7 @@ export interface Detector {
 
 export const DEFAULT_DETECT_INTERVAL_MS = 5_000;
 export const DEFAULT_RULE_REFRESH_MS = 30_000;
+export const DEFAULT_FINDINGS_RETENTION_SWEEP_MS = 60 * 60 * 1000;
 
 /**
  * Live detection. Workers report every file they finished indexing; one detector at a time (a Redis lock among the
@@ -56,9 +59,25 @@ export function startDetector(deps: DetectorDeps, options: DetectorOptions = {})
   const abort = new AbortController();
   let indicesReady = false;
   let running: Promise<number> | undefined;
+  const retentionSweepMs = options.retentionSweepMs ?? DEFAULT_FINDINGS_RETENTION_SWEEP_MS;
+  let sweptAtMs = -Infinity;
+
+  async function sweepFindings(): Promise<void> {
+    const nowMs = now().getTime();
+    if (config.index.retentionDays <= 0 || nowMs - sweptAtMs < retentionSweepMs) return;
+    sweptAtMs = nowMs;
+    try {
+      const deleted = await applyFindingsRetention(opensearch, config, new Date(nowMs));
+      if (deleted > 0) logger.info({ deleted, retentionDays: config.index.retentionDays }, 'deleted findings past retention');
+    } catch (err) {
+      // retention is never worth stopping detection for
+      logger.warn({ err }, 'findings retention sweep failed; retrying next interval');
+    }
+  }
 
   async function pass(): Promise<number> {
     if (!(await lock.acquire())) return 0;
+    await sweepFindings();
     const set = await rules.current(now().getTime());
     const batch = await pending.take(batchFiles);
     if (batch.length === 0) return 0;
