@@ -178,7 +178,7 @@ export const ingestScenario: Scenario = {
           const ns = ctx.namespace(`${uniqueIds ? 'uniq' : 'plain'}r${round + 1}`);
           dropNamespaceLater(ctx, stack, ns);
           const run = await writerRun(client, stack.configFor(ns), dataset.docsFile, uniqueIds);
-          if (run.stats.indexed !== dataset.events) throw new Error(`the bulk writer (uniqueIds ${uniqueIds}) indexed ${run.stats.indexed} documents, expected ${dataset.events}`);
+          if (run.stats.indexed !== dataset.events) throw new Error(`the bulk writer (uniqueIds ${uniqueIds}) indexed ${run.stats.indexed} documents, expected ${dataset.events}: ${JSON.stringify(run.stats)}`);
           if (!ctx.options.keep) await dropNamespace(stack, ns);
           (uniqueIds ? claimRuns : plainRuns).push(run);
           ctx.log(`ingest round ${round + 1} bulk writer ${uniqueIds ? 'with' : 'without'} id claims: ${fmtInt(dataset.events / run.seconds)} events/s (${fmtNum(run.seconds)} s)`);
