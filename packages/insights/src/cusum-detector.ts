@@ -22,8 +22,8 @@ interface Minute {
  * - S ← max(0, S + count·ln r − expected·(r − 1)); an insight starts when S ≥ threshold, with at least minCount
  *   calls over at least minDurationMinutes minutes since S left 0. Its Start time is the change point estimated
  *   then (see changePoint).
- * - It ends at the first of endQuietMinutes consecutive minutes that each have at most endRatio × expected calls;
- *   then S restarts from 0.
+ * - It ends at the first of endQuietMinutes (more for a slow insight, see quietNeeded) consecutive minutes that
+ *   each have at most endRatio × expected calls; then S restarts from 0.
  */
 export class CusumDetector<T = unknown> {
   private s = 0;
@@ -52,7 +52,7 @@ export class CusumDetector<T = unknown> {
     if (this.open) {
       this.run.push({ count, expected });
       this.quiet = count <= c.endRatio * expected ? this.quiet + 1 : 0;
-      if (this.quiet < c.endQuietMinutes) return undefined;
+      if (this.quiet < this.quietNeeded()) return undefined;
       const kept = this.run.slice(0, this.run.length - this.quiet);
       const endMs = minuteMs - (this.quiet - 1) * MINUTE_MS;
       const ev: DetectorEvent<T> = { state: 'End', startMs: this.runStartMs, endMs, count: sum(kept), minutes: kept.length, startTag: this.runStartTag as T };
@@ -112,6 +112,16 @@ export class CusumDetector<T = unknown> {
     }
     return best;
   }
+  /**
+   * Quiet minutes that end the insight: endQuietMinutes, or more for a slow insight, so that its own gaps do not end
+   * it: as many minutes as make a run of silence at the insight's rate less likely than 1 in 1,000 (capped at an hour).
+   */
+  private quietNeeded(): number {
+    const kept = this.run.slice(0, this.run.length - this.quiet);
+    const rate = sum(kept) / Math.max(1, kept.length);
+    return Math.max(this.config.endQuietMinutes, Math.min(60, Math.ceil(Math.log(1000) / Math.max(rate, 1e-9))));
+  }
+
   private reset(): void {
     this.s = 0;
     this.run = [];

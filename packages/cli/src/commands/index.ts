@@ -14,6 +14,7 @@ import { registerKeysCommand } from './keys';
 import { registerDashboardsCommand } from './dashboards';
 import { registerDemoCommand } from './demo';
 import { registerRulesCommand } from './rules';
+import { registerInsightsCommand } from './insights';
 import { registerValidateCommand } from './validate';
 import { addApplyCommand } from '../detect/apply-command';
 import { addBacktestCommand } from '../detect/backtest-command';
@@ -35,6 +36,7 @@ export const COMMANDS: Array<(program: Command) => void> = [
   registerDashboardsCommand,
   registerDemoCommand,
   registerRulesCommand,
+  registerInsightsCommand,
   registerValidateCommand,
   (program) => registerRulesLiveCommands(program, [addBacktestCommand, addApplyCommand]),
   registerFindingsCommand,
