@@ -15,7 +15,11 @@ const DIGEST_NAME = /^(?<account>\d{12})_CloudTrail-Digest_(?<region>[a-z0-9-]+)
 export function stampToMs(stamp: string): number {
   const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})?Z$/.exec(stamp);
   if (!m) return Number.NaN;
-  return Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6] ?? '0'));
+  const ms = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6] ?? '0'));
+  // Date.UTC rolls month 13 or hour 25 over into a real time; such a name is not CloudTrail's
+  const back = new Date(ms).toISOString();
+  const digits = back.slice(0, 19).replace(/[-:T]/g, '');
+  return digits === `${m[1]}${m[2]}${m[3]}${m[4]}${m[5]}${m[6] ?? '00'}` ? ms : Number.NaN;
 }
 
 export function parseDigestKey(key: string): DigestKeyInfo | undefined {
