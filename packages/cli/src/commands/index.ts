@@ -16,6 +16,7 @@ import { registerDemoCommand } from './demo';
 import { registerRulesCommand } from './rules';
 import { registerInsightsCommand } from './insights';
 import { registerValidateCommand } from './validate';
+import { registerAlertsCommand } from './alerts';
 import { addApplyCommand } from '../detect/apply-command';
 import { addBacktestCommand } from '../detect/backtest-command';
 import { registerFindingsCommand, registerRulesLiveCommands } from '../detect/findings-command';
@@ -40,4 +41,5 @@ export const COMMANDS: Array<(program: Command) => void> = [
   registerValidateCommand,
   (program) => registerRulesLiveCommands(program, [addBacktestCommand, addApplyCommand]),
   registerFindingsCommand,
+  registerAlertsCommand,
 ];

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { evaluateOffline, loadRuleFiles, type RuleLoadResult, type RuleMatch } from '@trailscope/rules';
 import { readEvents, type OfflineEvent, type ReadProblem } from '../rules/read-events';
 import { createLineWriter, type LineWriter } from '../search/stdout';
+import { addRulesStatsCommand } from './alerts';
 
 /**
  * The machine-readable match line shared by `rules test` and `rules backtest`. Correlation and new-terms matches
@@ -103,7 +104,7 @@ function addTestCommand(rules: Command): void {
  * Subcommands of `trailscope rules`, one registrar each: the offline ones here, and those that talk to the
  * services (backtest, apply) beside them.
  */
-export const RULES_SUBCOMMANDS: Array<(rules: Command) => void> = [addCheckCommand, addTestCommand];
+export const RULES_SUBCOMMANDS: Array<(rules: Command) => void> = [addCheckCommand, addTestCommand, addRulesStatsCommand];
 
 export function registerRulesCommand(program: Command): void {
   const rules = program.command('rules').description('Sigma detection rules: check, test offline');

@@ -1,3 +1,4 @@
+import { AlertPlanner, alertsFileFromEnv, loadAlerts, type LoadedAlerts } from '@trailscope/alerts';
 import { sleep, toOpenSearchError, type Config, type Logger, type OpenSearchClient, type Redis } from '@trailscope/runtime';
 import { applyFindingsRetention, installDetectionIndices } from '../findings-index';
 import { writeFindings } from '../findings-writer';
@@ -58,6 +59,22 @@ export function startDetector(deps: DetectorDeps, options: DetectorOptions = {})
   });
   const abort = new AbortController();
   let indicesReady = false;
+  // alert queues only add jobs, so they share the detector's connection
+  const planner = new AlertPlanner({ opensearch, redis, names: config.names, logger }, redis);
+  let alerts: { at: number; loaded: LoadedAlerts | undefined } | undefined;
+  const alertsFile = alertsFileFromEnv();
+  async function currentAlerts(nowMs: number): Promise<LoadedAlerts | undefined> {
+    if (!alerts || nowMs - alerts.at >= (options.ruleRefreshMs ?? DEFAULT_RULE_REFRESH_MS)) {
+      try {
+        alerts = { at: nowMs, loaded: await loadAlerts(opensearch, config.names, alertsFile) };
+      } catch (err) {
+        // a broken alerts file must not stop detection: the last good one stays in force
+        logger.error({ err }, 'alerts configuration unreadable; the previous one stays in force');
+        alerts = { at: nowMs, loaded: alerts?.loaded };
+      }
+    }
+    return alerts.loaded;
+  }
   let running: Promise<number> | undefined;
   const retentionSweepMs = options.retentionSweepMs ?? DEFAULT_FINDINGS_RETENTION_SWEEP_MS;
   let sweptAtMs = -Infinity;
@@ -95,8 +112,15 @@ export function startDetector(deps: DetectorDeps, options: DetectorOptions = {})
       const filter = filesFilter(batch.map((b) => b.file));
       const onRuleError = (rule: { id: string; file: string }, err: unknown) =>
         logger.error({ ruleId: rule.id, file: rule.file, err, files: batch.length }, 'detection rule failed on these files; the other rules ran');
-      const writes = await evaluateBatch({ client: opensearch, names: config.names, now, signal: abort.signal, onRuleError }, set.rules, filter);
+      let writes = await evaluateBatch({ client: opensearch, names: config.names, now, signal: abort.signal, onRuleError }, set.rules, filter);
       if (abort.signal.aborted) return 0;
+      const loadedAlerts = await currentAlerts(now().getTime());
+      if (loadedAlerts) {
+        // exceptions drop findings before they are written; alerts are queued before the findings that cause them
+        const plan = await planner.plan(loadedAlerts, writes.flatMap((w) => (w.op === 'update' ? [] : [w.doc])), now());
+        if (plan.excepted.size > 0) writes = writes.filter((w) => w.op === 'update' || !plan.excepted.has(w.doc.id));
+        if (plan.queued > 0 || plan.excepted.size > 0) logger.info({ files: batch.length, queued: plan.queued, excepted: plan.excepted.size }, 'detection pass queued alerts');
+      }
       const written = await writeFindings(opensearch, config, writes, { refresh: 'wait_for' });
       if (written.created > 0 || written.updated > 0) {
         logger.info({ files: batch.length, ruleSet: set.version, created: written.created, updated: written.updated }, 'detection pass wrote findings');
@@ -140,6 +164,7 @@ export function startDetector(deps: DetectorDeps, options: DetectorOptions = {})
     async stop() {
       abort.abort();
       await loop;
+      await planner.close();
       await lock.release().catch(() => undefined);
     },
   };

@@ -1,0 +1,177 @@
+import type { Names } from '@trailscope/model';
+import { toOpenSearchError, type Logger, type OpenSearchClient, type Redis } from '@trailscope/runtime';
+import { addAlertJobs, createAlertQueue, type AlertJob, type AlertQueue } from '@trailscope/queue';
+import { fieldValues } from '@trailscope/rules';
+import { alertFromFinding, alertIdFor, throttledAlertId, type Alert, type AlertFinding } from './alert';
+import { alertsIndex, installAlertsIndex, type LoadedAlerts } from './alerts-store';
+import { activeMutes, isMuted } from './mutes';
+import { destinationsFor } from './routing';
+
+export interface PlannerDeps {
+  opensearch: OpenSearchClient;
+  redis: Redis;
+  names: Pick<Names, 'namespace' | 'redisPrefix' | 'eventsAlias' | 'findingsIndex'>;
+  logger?: Logger;
+}
+
+/** Recent alerts `alerts tail` reads (a capped Redis stream). */
+export const tailStreamKey = (names: Pick<Names, 'redisPrefix'>) => `${names.redisPrefix}alerts:tail`;
+const TAIL_MAXLEN = 10_000;
+
+/** Throttling state: the window a group is in, and the findings counted in it (a set, so replays count once). */
+const windowKey = (names: Pick<Names, 'redisPrefix'>, ruleId: string, groupKey: string) => `${names.redisPrefix}alerts:window:${ruleId}:${groupKey}`;
+export const membersKey = (names: Pick<Names, 'redisPrefix'>, alertId: string) => `${names.redisPrefix}alerts:members:${alertId}`;
+
+export interface AlertPlan {
+  /** Findings an exception names: not written. */
+  excepted: Set<string>;
+  /** Alerts queued for findings not yet stored. */
+  queued: number;
+}
+
+async function recordsOf(client: OpenSearchClient, names: Pick<Names, 'eventsAlias'>, eventIds: string[]): Promise<Map<string, unknown>> {
+  const out = new Map<string, unknown>();
+  for (let i = 0; i < eventIds.length; i += 1000) {
+    const ids = eventIds.slice(i, i + 1000);
+    try {
+      const res = await client.search({ index: names.eventsAlias, body: { size: ids.length, _source: ['id', 'raw'], query: { terms: { id: ids } } } as never, ignore_unavailable: true, allow_no_indices: true });
+      for (const h of (res.body as unknown as { hits: { hits: Array<{ _id: string; _source: { id?: string; raw?: string } }> } }).hits.hits) {
+        if (typeof h._source.raw === 'string') out.set(h._source.id ?? h._id, JSON.parse(h._source.raw));
+      }
+    } catch (err) {
+      throw toOpenSearchError(err, `reading records from ${names.eventsAlias}`);
+    }
+  }
+  return out;
+}
+
+async function existingFindings(client: OpenSearchClient, names: Pick<Names, 'findingsIndex'>, ids: string[]): Promise<Set<string>> {
+  const out = new Set<string>();
+  for (let i = 0; i < ids.length; i += 1000) {
+    try {
+      const res = await client.mget({ index: names.findingsIndex, body: { ids: ids.slice(i, i + 1000) } as never, _source: false } as never, { ignore: [404] });
+      for (const d of (res.body as { docs?: Array<{ _id: string; found?: boolean }> }).docs ?? []) if (d.found) out.add(d._id);
+    } catch (err) {
+      throw toOpenSearchError(err, `reading ${names.findingsIndex}`);
+    }
+  }
+  return out;
+}
+
+function groupKeyOf(fields: string[], record: unknown): string {
+  return fields.map((f) => `${f}=${fieldValues(record, f.split('.')).map((v) => String(v)).join('|')}`).join(', ');
+}
+
+/**
+ * Between evaluation and the findings write of a live detection pass: drops the findings an exception names (and
+ * records them, for `rules stats`), then queues the alerts of the findings not stored yet. Queuing comes first so a
+ * crash before the findings are written replays the pass with the same alert and job ids, which BullMQ ignores.
+ */
+export class AlertPlanner {
+  private readonly queues = new Map<string, AlertQueue>();
+
+  constructor(
+    private readonly deps: PlannerDeps,
+    private readonly connection: object,
+  ) {}
+
+  private queue(destination: string): AlertQueue {
+    let q = this.queues.get(destination);
+    if (!q) {
+      q = createAlertQueue({ names: this.deps.names as Names }, destination, this.connection as never);
+      this.queues.set(destination, q);
+    }
+    return q;
+  }
+
+  async plan(alerts: LoadedAlerts, findings: AlertFinding[], now: Date): Promise<AlertPlan> {
+    const { opensearch, redis, names } = this.deps;
+    const nowMs = now.getTime();
+    const { config, exceptions } = alerts;
+    const throttles = new Map(config.throttles.map((t) => [t.rule, t]));
+    const needRecord = findings.filter((f) => exceptions.hasAny(f.ruleId, nowMs) || throttles.has(f.ruleId));
+    const records = needRecord.length > 0 ? await recordsOf(opensearch, names, [...new Set(needRecord.flatMap((f) => f.eventIds.slice(0, 1)))]) : new Map<string, unknown>();
+
+    const excepted = new Set<string>();
+    const hits: string[] = [];
+    for (const f of findings) {
+      if (!exceptions.hasAny(f.ruleId, nowMs)) continue;
+      const record = records.get(f.eventIds[0] ?? '');
+      const e = record === undefined ? undefined : exceptions.match(f.ruleId, record, nowMs);
+      if (!e) continue;
+      excepted.add(f.id);
+      hits.push(JSON.stringify({ index: { _index: alertsIndex(names), _id: `x-${f.id}` } }), JSON.stringify({ kind: 'excepted', ruleId: f.ruleId, exceptionIndex: e.index, key: f.id, at: now.toISOString() }));
+    }
+    if (hits.length > 0) {
+      await installAlertsIndex(opensearch, names);
+      try {
+        await opensearch.bulk({ body: `${hits.join('\n')}\n` as never });
+      } catch (err) {
+        throw toOpenSearchError(err, `recording excepted matches in ${alertsIndex(names)}`);
+      }
+    }
+
+    const candidates = findings.filter((f) => !excepted.has(f.id));
+    if (candidates.length === 0 || config.routes.length === 0) return { excepted, queued: 0 };
+    const stored = await existingFindings(opensearch, names, candidates.map((f) => f.id));
+    const mutes = await activeMutes(opensearch, names, nowMs);
+    const jobs = new Map<string, AlertJob[]>();
+    const tail: Alert[] = [];
+    const push = (dest: string, job: AlertJob) => jobs.set(dest, [...(jobs.get(dest) ?? []), job]);
+    const sorted = candidates.filter((f) => !stored.has(f.id)).sort((a, b) => (a.eventTime < b.eventTime ? -1 : a.eventTime > b.eventTime ? 1 : 0));
+    for (const f of sorted) {
+      const dests = destinationsFor(f, config);
+      const t = throttles.get(f.ruleId);
+      const groupKey = t ? groupKeyOf(t.groupBy, records.get(f.eventIds[0] ?? '')) : undefined;
+      if (isMuted(mutes, f.ruleId, [groupKey, f.principal, f.groupKey])) continue;
+      if (!t || groupKey === undefined) {
+        const alert = alertFromFinding(f, alertIdFor(f.id), config.apiUrl);
+        for (const d of dests) push(d, { jobId: `${alert.id}-${d}`, data: { alert } });
+        tail.push(alert);
+        continue;
+      }
+      // the window starts at the group's first match and lasts `window`
+      const wk = windowKey(names, f.ruleId, groupKey);
+      await redis.set(wk, String(nowMs), 'PX', t.window, 'NX');
+      const windowStartMs = Number((await redis.get(wk)) ?? nowMs);
+      const alertId = throttledAlertId(f.ruleId, groupKey, windowStartMs);
+      const mk = membersKey(names, alertId);
+      const added = await redis.sadd(mk, f.id);
+      await redis.pexpire(mk, t.window + config.delivery.maxRetry + 86_400_000);
+      if (added === 0 || (await redis.scard(mk)) !== 1) continue;
+      const alert = alertFromFinding(f, alertId, config.apiUrl, { groupKey, windowStartMs });
+      const summaryDelay = windowStartMs + t.window - nowMs;
+      for (const d of dests) {
+        push(d, { jobId: `${alert.id}-${d}`, data: { alert } });
+        push(d, { jobId: `${alert.id}-summary-${d}`, data: { summary: { alert, membersKey: mk } }, delayMs: summaryDelay });
+      }
+      tail.push(alert);
+    }
+    let queued = 0;
+    for (const [dest, list] of jobs) {
+      await addAlertJobs(this.queue(dest), list);
+      queued += list.length;
+    }
+    for (const a of tail) await redis.xadd(tailStreamKey(names), 'MAXLEN', '~', String(TAIL_MAXLEN), '*', 'alert', JSON.stringify(a));
+    return { excepted, queued };
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.queues.values()].map((q) => q.close()));
+    this.queues.clear();
+  }
+}
+
+/** Excepted matches per rule (what `rules stats` reports). */
+export async function exceptedCounts(client: OpenSearchClient, names: Pick<Names, 'namespace'>): Promise<Map<string, number>> {
+  try {
+    const res = await client.search(
+      { index: alertsIndex(names), body: { size: 0, query: { term: { kind: 'excepted' } }, aggs: { rules: { terms: { field: 'ruleId', size: 10_000 } } } } as never },
+      { ignore: [404] },
+    );
+    const buckets = (res.body as { aggregations?: { rules: { buckets: Array<{ key: string; doc_count: number }> } } }).aggregations?.rules.buckets ?? [];
+    return new Map(buckets.map((b) => [b.key, b.doc_count]));
+  } catch (err) {
+    throw toOpenSearchError(err, `counting excepted matches in ${alertsIndex(names)}`);
+  }
+}

@@ -1,0 +1,71 @@
+import type { Names } from '@trailscope/model';
+import type { Logger, Redis } from '@trailscope/runtime';
+import { createAlertWorker, permanentAlertFailure } from '@trailscope/queue';
+import type { AlertsConfig } from './alerts-config';
+import type { Alert } from './alert';
+import { deliver } from './deliver';
+
+export interface AlertSenderDeps {
+  redis: Redis;
+  /** BullMQ connection options (a dedicated connection per worker). */
+  connection: object;
+  names: Pick<Names, 'namespace' | 'redisPrefix'>;
+  logger?: Logger;
+}
+
+export interface AlertSender {
+  close(): Promise<void>;
+}
+
+/** Exponential backoff with jitter: base·2^(n-1), capped, then a random 50-100 % of it so retries spread out. */
+export function backoffMs(attemptsMade: number, baseMs: number, maxMs: number, random: () => number = Math.random): number {
+  const exp = Math.min(maxMs, baseMs * 2 ** Math.max(0, Math.min(attemptsMade - 1, 40)));
+  return Math.round(exp * (0.5 + random() * 0.5));
+}
+
+/**
+ * One BullMQ worker per destination (one at a time each, so order holds as far as retries allow, and a dead
+ * destination holds up only its own queue). An outage, 429 or 5xx is retried with backoff until `delivery.maxRetry`
+ * after the alert was due, then dead-lettered (failed, listed by `alerts failed`); any other 4xx fails at once.
+ */
+export function startAlertSender(deps: AlertSenderDeps, config: AlertsConfig): AlertSender {
+  const { logger } = deps;
+  const workers = config.destinations.map((d) =>
+    createAlertWorker({
+      config: { names: deps.names as Names },
+      destination: d.name,
+      connection: deps.connection as never,
+      backoffMs: (n) => backoffMs(n, config.delivery.backoffBase, config.delivery.backoffMax),
+      logger,
+      process: async (data, job) => {
+        let alert = data.alert as Alert | undefined;
+        const summary = data.summary as { alert: Alert; membersKey: string } | undefined;
+        if (summary) {
+          const count = await deps.redis.scard(summary.membersKey);
+          if (count <= 1) return;
+          alert = { ...summary.alert, id: `${summary.alert.id}-summary`, kind: 'summary', count, more: count - 1 };
+        }
+        if (!alert) throw permanentAlertFailure(`job ${job.id} holds no alert`);
+        const outcome = await deliver(d, alert, config.delivery.timeout);
+        if (outcome.ok) return;
+        const spentMs = Date.now() - job.firstAttemptMs;
+        const fields = { destination: d.name, alertId: alert.id, ruleId: alert.ruleId, attempt: job.attemptsMade + 1, reason: outcome.reason };
+        if (!outcome.retry) {
+          logger?.error(fields, 'alert refused by its destination; dead-lettered (alerts failed lists it)');
+          throw permanentAlertFailure(`${d.name} ${outcome.reason}`);
+        }
+        if (spentMs >= config.delivery.maxRetry) {
+          logger?.error({ ...fields, spentMs }, 'alert not delivered within the retry time; dead-lettered (alerts failed lists it)');
+          throw permanentAlertFailure(`${d.name} ${outcome.reason}; gave up after ${spentMs} ms of retries`);
+        }
+        if (job.attemptsMade === 0 || job.attemptsMade % 20 === 0) logger?.warn(fields, 'alert delivery failed; retrying with backoff');
+        throw new Error(`${d.name} ${outcome.reason}`);
+      },
+    }),
+  );
+  return {
+    async close() {
+      await Promise.all(workers.map((w) => w.close()));
+    },
+  };
+}

@@ -1,0 +1,122 @@
+import { Queue, UnrecoverableError, Worker, type ConnectionOptions, type Job } from 'bullmq';
+import type { Config, Logger } from '@trailscope/runtime';
+
+/** One queue per destination: a dead destination backs up only its own queue. */
+export function alertQueueName(config: Pick<Config, 'names'>, destination: string): string {
+  return `${config.names.namespace}-alerts-${destination}`;
+}
+
+export type AlertQueue = Queue<Record<string, unknown>>;
+
+/** Sent jobs are kept this long so that an alert enqueued again (a replayed pass) is recognised and not sent twice. */
+export const ALERT_DEDUP_KEEP_S = 7 * 86_400;
+
+export function createAlertQueue(config: Pick<Config, 'names'>, destination: string, connection: ConnectionOptions): AlertQueue {
+  return new Queue(alertQueueName(config, destination), { connection });
+}
+
+export interface AlertJob {
+  /** Deterministic: BullMQ ignores a second add with the same id. */
+  jobId: string;
+  data: Record<string, unknown>;
+  /** Not before this time (summaries at the end of a throttling window). */
+  delayMs?: number;
+}
+
+export async function addAlertJobs(queue: AlertQueue, jobs: AlertJob[]): Promise<void> {
+  if (jobs.length === 0) return;
+  await queue.addBulk(
+    jobs.map((j) => ({
+      name: 'alert',
+      data: j.data,
+      opts: {
+        jobId: j.jobId,
+        delay: j.delayMs && j.delayMs > 0 ? j.delayMs : undefined,
+        // the retry time limit, not the attempt count, ends retries (the processor gives up after maxRetryMs)
+        attempts: 1_000_000,
+        backoff: { type: 'alert' },
+        removeOnComplete: { age: ALERT_DEDUP_KEEP_S },
+        removeOnFail: false,
+      },
+    })),
+  );
+}
+
+/** Raised by a processor for a failure retrying cannot fix (a 4xx, the retry time spent): the job is dead-lettered. */
+export function permanentAlertFailure(message: string): Error {
+  return new UnrecoverableError(message);
+}
+
+export interface AlertWorkerOptions {
+  config: Pick<Config, 'names'>;
+  destination: string;
+  connection: ConnectionOptions;
+  /** Delay before attempt `attemptsMade + 1`. */
+  backoffMs: (attemptsMade: number) => number;
+  process: (data: Record<string, unknown>, job: { id: string; firstAttemptMs: number; attemptsMade: number }) => Promise<void>;
+  lockDurationMs?: number;
+  logger?: Logger;
+}
+
+/**
+ * The sender of one destination: one job at a time, so alerts leave in the order they were queued as far as retries
+ * allow. A job whose sender is killed is stalled and sent again after its lock expires (same idempotency key).
+ */
+export function createAlertWorker(options: AlertWorkerOptions): Worker {
+  const lockDuration = options.lockDurationMs ?? 30_000;
+  const worker = new Worker(
+    alertQueueName(options.config, options.destination),
+    async (job: Job) => {
+      const data = job.data as Record<string, unknown>;
+      // a job retried by hand gets its retry time again from then
+      const since = typeof data.retriedAtMs === 'number' ? data.retriedAtMs : job.timestamp + (job.opts.delay ?? 0);
+      await options.process(data, { id: job.id ?? '', firstAttemptMs: since, attemptsMade: job.attemptsMade });
+    },
+    {
+      connection: options.connection,
+      concurrency: 1,
+      lockDuration,
+      stalledInterval: Math.max(1000, Math.floor(lockDuration / 2)),
+      maxStalledCount: 1_000_000,
+      settings: { backoffStrategy: (attemptsMade: number) => options.backoffMs(attemptsMade) },
+      autorun: true,
+    },
+  );
+  worker.on('error', (err) => {
+    options.logger?.warn({ err, destination: options.destination }, 'alert sender connection error, continuing');
+  });
+  return worker;
+}
+
+export interface FailedAlert {
+  destination: string;
+  jobId: string;
+  data: Record<string, unknown>;
+  reason: string;
+  attempts: number;
+  failedAt?: string;
+}
+
+export async function listFailedAlerts(queue: AlertQueue, destination: string): Promise<FailedAlert[]> {
+  const out: FailedAlert[] = [];
+  for (let start = 0; ; start += 500) {
+    const jobs = await queue.getFailed(start, start + 499);
+    for (const job of jobs) {
+      if (!job) continue;
+      out.push({ destination, jobId: job.id ?? '', data: job.data, reason: job.failedReason, attempts: job.attemptsMade, failedAt: job.finishedOn ? new Date(job.finishedOn).toISOString() : undefined });
+    }
+    if (jobs.length < 500) return out;
+  }
+}
+
+export async function retryFailedAlerts(queue: AlertQueue): Promise<number> {
+  let n = 0;
+  for (const f of await listFailedAlerts(queue, '')) {
+    const job = await queue.getJob(f.jobId);
+    if (!job) continue;
+    await job.updateData({ ...job.data, retriedAtMs: Date.now() });
+    await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
+    n++;
+  }
+  return n;
+}
