@@ -15,6 +15,9 @@ export const S3_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER'
 /** Plain JavaScript so the same file runs from sources (tests) and from the build: src/ and dist/ are siblings of bin/. */
 export const S3_SERVER_SCRIPT = path.resolve(__dirname, '..', 'bin', 's3-server.js');
 
+/** Node flags s3rver needs (OpenSSL's legacy provider), declared with its patches; the module itself needs no s3rver. */
+const { S3RVER_NODE_FLAGS } = require('../bin/s3rver-patches.js') as { S3RVER_NODE_FLAGS: string[] };
+
 export function s3Url(port: number): string {
   return `http://127.0.0.1:${port}`;
 }
@@ -67,9 +70,7 @@ export async function startS3(options: { layout: StackLayout; previousPort?: num
   const logFile = layout.logFile('s3');
   fs.mkdirSync(layout.s3Dir, { recursive: true });
   fs.rmSync(layout.s3ReadyFile, { force: true });
-  // s3rver encrypts ListObjectsV2 continuation tokens with DES, which Node 17+ offers only through OpenSSL's legacy
-  // provider: without it every listing longer than one page (1,000 keys) fails with HTTP 500.
-  const args = ['--openssl-legacy-provider', S3_SERVER_SCRIPT, '--port', String(port), '--directory', layout.s3Dir, '--ready-file', layout.s3ReadyFile];
+  const args = [...S3RVER_NODE_FLAGS, S3_SERVER_SCRIPT, '--port', String(port), '--directory', layout.s3Dir, '--ready-file', layout.s3ReadyFile];
   const { pid, logOffset } = await spawnDetached({ command: process.execPath, args, cwd: layout.dir, logFile });
   logger.info({ service: 's3', childPid: pid, url: s3Url(port), log: logFile }, 'S3 server starting');
   const ready = await waitUntil(
