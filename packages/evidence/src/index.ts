@@ -15,3 +15,6 @@ export {
   validateTrail,
   type ValidateTrailOptions,
 } from './digest/validate-trail';
+export { CSV_COLUMNS, csvRowOf, neutraliseFormula } from './export/csv-row';
+export { directoryTarget, fileTarget, s3Target, streamTarget, type OutputTarget, type WrittenFile } from './export/output-target';
+export { EXPORT_FORMATS, exportEvents, type ExportFormat, type ExportManifest, type ExportOptions } from './export/export-events';

@@ -16,6 +16,7 @@ import { registerDemoCommand } from './demo';
 import { registerRulesCommand } from './rules';
 import { registerInsightsCommand } from './insights';
 import { registerValidateCommand } from './validate';
+import { registerExportCommand } from './export';
 import { registerAlertsCommand } from './alerts';
 import { addApplyCommand } from '../detect/apply-command';
 import { addBacktestCommand } from '../detect/backtest-command';
@@ -39,6 +40,7 @@ export const COMMANDS: Array<(program: Command) => void> = [
   registerRulesCommand,
   registerInsightsCommand,
   registerValidateCommand,
+  registerExportCommand,
   (program) => registerRulesLiveCommands(program, [addBacktestCommand, addApplyCommand]),
   registerFindingsCommand,
   registerAlertsCommand,
