@@ -6,7 +6,7 @@
 export { FINDING_LEVELS, FINDING_STATUSES, FindingStatusChangeSchema, type FindingDoc } from './finding';
 export { singleFindingId } from './finding-id';
 export { buildFinding } from './finding-builder';
-export { applyFindingsRetention, installDetectionIndices } from './findings-index';
+export { applyFindingsRetention, findingsMappings, installDetectionIndices } from './findings-index';
 export { writeFindings, type FindingWrite } from './findings-writer';
 export {
   FindingsRequestSchema,

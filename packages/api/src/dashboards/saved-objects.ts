@@ -1,3 +1,4 @@
+import type { FindingDoc } from '@trailscope/detect';
 import { FIELDS, type Names } from '@trailscope/model';
 
 export interface SavedObject {
@@ -27,13 +28,13 @@ const terms = (id: string, field: string, size: number, schema: string, label?: 
 
 const TABLE_PARAMS = { perPage: 20, showPartialRows: false, showMetricsAtAllLevels: false, sort: { columnIndex: null, direction: null }, showTotal: false, totalFunc: 'sum', percentageCol: '' };
 
-function histogramParams(): Record<string, unknown> {
+function histogramParams(label = 'Events'): Record<string, unknown> {
   return {
     type: 'histogram',
     grid: { categoryLines: false },
     categoryAxes: [{ id: 'CategoryAxis-1', type: 'category', position: 'bottom', show: true, style: {}, scale: { type: 'linear' }, labels: { show: true, filter: true, truncate: 100 }, title: {} }],
-    valueAxes: [{ id: 'ValueAxis-1', name: 'LeftAxis-1', type: 'value', position: 'left', show: true, style: {}, scale: { type: 'linear', mode: 'normal' }, labels: { show: true, rotate: 0, filter: false, truncate: 100 }, title: { text: 'Events' } }],
-    seriesParams: [{ show: true, type: 'histogram', mode: 'stacked', data: { label: 'Events', id: '1' }, valueAxis: 'ValueAxis-1', drawLinesBetweenPoints: true, lineWidth: 2, showCircles: true }],
+    valueAxes: [{ id: 'ValueAxis-1', name: 'LeftAxis-1', type: 'value', position: 'left', show: true, style: {}, scale: { type: 'linear', mode: 'normal' }, labels: { show: true, rotate: 0, filter: false, truncate: 100 }, title: { text: label } }],
+    seriesParams: [{ show: true, type: 'histogram', mode: 'stacked', data: { label, id: '1' }, valueAxis: 'ValueAxis-1', drawLinesBetweenPoints: true, lineWidth: 2, showCircles: true }],
     addTooltip: true,
     addLegend: true,
     legendPosition: 'right',
@@ -53,7 +54,12 @@ export interface VisualizationSpec {
   aggs: Agg[];
   /** Lucene query restricting the visualization. */
   query?: string;
+  /** What it counts: events (the default) or findings. */
+  over?: 'events' | 'findings';
 }
+
+/** A findings index field, checked against the finding's type. */
+const FINDING = <K extends keyof FindingDoc>(field: K): K => field;
 
 /** The visualizations of the trailscope dashboard; field names come from the model's FIELDS. */
 export function visualizationSpecs(ns: string): VisualizationSpec[] {
@@ -96,8 +102,45 @@ export function visualizationSpecs(ns: string): VisualizationSpec[] {
   ];
 }
 
-function visParams(type: VisualizationSpec['visType']): Record<string, unknown> {
-  if (type === 'histogram') return histogramParams();
+/** The visualizations of the findings dashboard, over the findings index. */
+export function findingsVisualizationSpecs(ns: string): VisualizationSpec[] {
+  return [
+    {
+      id: `${ns}-vis-findings-over-time`,
+      title: 'Findings over time by level',
+      visType: 'histogram',
+      over: 'findings',
+      aggs: [
+        count(),
+        { id: '2', type: 'date_histogram', schema: 'segment', params: { field: FINDING('eventTime'), useNormalizedOpenSearchInterval: true, interval: 'auto', drop_partials: false, min_doc_count: 1, extended_bounds: {} } },
+        terms('3', FINDING('ruleLevel'), 5, 'group', 'Level'),
+      ],
+    },
+    {
+      id: `${ns}-vis-findings-by-rule`,
+      title: 'Findings by level and rule',
+      visType: 'table',
+      over: 'findings',
+      aggs: [count(), terms('2', FINDING('ruleLevel'), 5, 'bucket', 'Level'), terms('3', FINDING('ruleId'), 50, 'bucket', 'Rule'), terms('4', FINDING('status'), 3, 'bucket', 'Status')],
+    },
+  ];
+}
+
+/** Saved search columns for the findings in Discover. */
+export const FINDINGS_COLUMNS = [
+  FINDING('ruleLevel'),
+  FINDING('ruleTitle'),
+  FINDING('ruleId'),
+  FINDING('status'),
+  FINDING('account'),
+  FINDING('region'),
+  FINDING('principal'),
+  FINDING('sourceIp'),
+  FINDING('eventCount'),
+];
+
+function visParams(type: VisualizationSpec['visType'], over: VisualizationSpec['over'] = 'events'): Record<string, unknown> {
+  if (type === 'histogram') return histogramParams(over === 'findings' ? 'Findings' : 'Events');
   if (type === 'pie') return PIE_PARAMS;
   return TABLE_PARAMS;
 }
@@ -107,13 +150,16 @@ export const DISCOVER_COLUMNS = [FIELDS.account, FIELDS.region, FIELDS.eventSour
 
 /**
  * OpenSearch Dashboards saved objects for a deployment: an index pattern over the read alias (time field
- * eventTime), a Discover search, the visualizations and a dashboard holding them. Ids carry the namespace so
+ * eventTime), a Discover search, the visualizations and a dashboard holding them; and the findings view: an index
+ * pattern over the findings index, a search of the open findings, findings by level and rule, and their dashboard. Ids carry the namespace so
  * several deployments can share one Dashboards.
  */
-export function buildSavedObjects(names: Pick<Names, 'namespace' | 'eventsAlias'>): SavedObject[] {
+export function buildSavedObjects(names: Pick<Names, 'namespace' | 'eventsAlias' | 'findingsIndex'>): SavedObject[] {
   const ns = names.namespace;
   const indexPatternId = `${ns}-events`;
   const indexRef = [{ name: INDEX_REF, type: 'index-pattern', id: indexPatternId }];
+  const findingsPatternId = `${ns}-findings`;
+  const findingsRef = [{ name: INDEX_REF, type: 'index-pattern', id: findingsPatternId }];
   const objects: SavedObject[] = [
     {
       type: 'index-pattern',
@@ -138,21 +184,44 @@ export function buildSavedObjects(names: Pick<Names, 'namespace' | 'eventsAlias'
       references: indexRef,
       migrationVersion: { search: '7.9.3' },
     },
+    {
+      type: 'index-pattern',
+      id: findingsPatternId,
+      attributes: { title: names.findingsIndex, timeFieldName: FINDING('eventTime') },
+      references: [],
+      migrationVersion: { 'index-pattern': '7.6.0' },
+    },
+    {
+      type: 'search',
+      id: `${ns}-search-findings`,
+      attributes: {
+        title: `Open findings (${ns})`,
+        description: 'Detection findings not yet acknowledged or closed, newest first',
+        hits: 0,
+        columns: FINDINGS_COLUMNS,
+        sort: [[FINDING('eventTime'), 'desc']],
+        version: 1,
+        kibanaSavedObjectMeta: searchSource(`${FINDING('status')}:open`),
+      },
+      references: findingsRef,
+      migrationVersion: { search: '7.9.3' },
+    },
   ];
   const specs = visualizationSpecs(ns);
-  for (const v of specs) {
+  const findingSpecs = findingsVisualizationSpecs(ns);
+  for (const v of [...specs, ...findingSpecs]) {
     objects.push({
       type: 'visualization',
       id: v.id,
       attributes: {
         title: v.title,
-        visState: JSON.stringify({ title: v.title, type: v.visType, aggs: v.aggs.map((a) => ({ enabled: true, ...a })), params: visParams(v.visType) }),
+        visState: JSON.stringify({ title: v.title, type: v.visType, aggs: v.aggs.map((a) => ({ enabled: true, ...a })), params: visParams(v.visType, v.over) }),
         uiStateJSON: '{}',
         description: '',
         version: 1,
         kibanaSavedObjectMeta: searchSource(v.query),
       },
-      references: indexRef,
+      references: v.over === 'findings' ? findingsRef : indexRef,
       migrationVersion: { visualization: '7.10.0' },
     });
   }
@@ -197,6 +266,33 @@ export function buildSavedObjects(names: Pick<Names, 'namespace' | 'eventsAlias'
       kibanaSavedObjectMeta: { searchSourceJSON: JSON.stringify({ query: { query: '', language: 'lucene' }, filter: [] }) },
     },
     references: specs.map((v, i) => ({ name: `panel_${i}`, type: 'visualization', id: v.id })),
+    migrationVersion: { dashboard: '7.9.3' },
+  });
+  // the findings view: findings over time, by level and rule, and the open findings themselves
+  const findingPanels = [
+    { gridData: { x: 0, y: 0, w: 48, h: 14 }, ref: { type: 'visualization', id: findingSpecs[0]!.id } },
+    { gridData: { x: 0, y: 14, w: 24, h: 15 }, ref: { type: 'visualization', id: findingSpecs[1]!.id } },
+    { gridData: { x: 24, y: 14, w: 24, h: 15 }, ref: { type: 'search', id: `${ns}-search-findings` } },
+  ];
+  objects.push({
+    type: 'dashboard',
+    id: `${ns}-dashboard-findings`,
+    attributes: {
+      title: `Detection findings (${ns})`,
+      hits: 0,
+      description: 'Findings of the detection rules: over time by level, by level, rule and status, and the open ones',
+      panelsJSON: JSON.stringify(
+        findingPanels.map((p, i) => ({ version: '2.19.1', gridData: { ...p.gridData, i: String(i + 1) }, panelIndex: String(i + 1), embeddableConfig: {}, panelRefName: `panel_${i}` })),
+      ),
+      optionsJSON: JSON.stringify({ hidePanelTitles: false, useMargins: true }),
+      version: 1,
+      timeRestore: true,
+      timeFrom: 'now-30d',
+      timeTo: 'now',
+      refreshInterval: { pause: true, value: 0 },
+      kibanaSavedObjectMeta: { searchSourceJSON: JSON.stringify({ query: { query: '', language: 'lucene' }, filter: [] }) },
+    },
+    references: findingPanels.map((p, i) => ({ name: `panel_${i}`, ...p.ref })),
     migrationVersion: { dashboard: '7.9.3' },
   });
   return objects;
