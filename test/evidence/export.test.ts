@@ -7,6 +7,7 @@ import { generateTrail, gzipLogFile, logFileKey, uploadFiles, type GeneratedFile
 import { UNRESTRICTED, parseSearchRequest, search } from '@trailscope/query';
 import type { OpenSearchClient } from '@trailscope/runtime';
 import type { Config } from '@trailscope/runtime';
+import { directoryTarget, exportEvents, fileTarget, type OutputTarget } from '@trailscope/evidence';
 import { runCli } from '../support/env';
 import { createScope, type TestScope } from '../ingest/support/services';
 
@@ -125,6 +126,54 @@ describe('trailscope export', () => {
     expect(lines.pop()).toBe('');
     expect(new Set(lines)).toEqual(delivered);
     expect(lines).toHaveLength(delivered.size);
+  });
+
+  /** A target that fails once `budget` writes went through: an export interrupted mid-way. */
+  function interrupted(target: OutputTarget, budget: number): OutputTarget {
+    let left = budget;
+    return {
+      ...target,
+      async open(rel, resume) {
+        const out = await target.open(rel, resume);
+        return {
+          ...out,
+          get bytes() {
+            return out.bytes;
+          },
+          async write(chunk) {
+            if (--left < 0) throw new Error('interrupted');
+            await out.write(chunk);
+          },
+        };
+      },
+    };
+  }
+
+  it.each(['ndjson', 'cloudtrail'] as const)('--resume after an interruption finishes a %s export with every event exactly once', async (format) => {
+    const out = path.join(dir, `resume-${format}`);
+    const target = format === 'ndjson' ? fileTarget(path.join(out, 'events.ndjson')) : directoryTarget(out);
+    const options = { format, filters: { accounts: [ACCOUNT_A] }, scope: UNRESTRICTED, checkpointEvents: 7, maxEventsPerFile: 5 } as const;
+    await expect(exportEvents(source.opensearch, source.config.names, { ...options, target: interrupted(target, 30) })).rejects.toThrow('interrupted');
+    const manifest = await exportEvents(source.opensearch, source.config.names, { ...options, target, resume: true });
+    const expected = await eventsOf(source.opensearch, source.config, { accounts: [ACCOUNT_A] });
+    expect(manifest.events).toBe(expected.size);
+    const raws: string[] = [];
+    if (format === 'ndjson') {
+      raws.push(...readFileSync(path.join(out, 'events.ndjson'), 'utf8').split('\n').filter((l) => l !== ''));
+    } else {
+      const { gunzipSync } = await import('node:zlib');
+      for (const f of filesUnder(path.join(out, 'AWSLogs'))) {
+        const text = gunzipSync(readFileSync(f)).toString('utf8');
+        const records = (JSON.parse(text) as { Records: unknown[] }).Records;
+        expect(manifest.files.some((m) => path.join(out, m.path) === f)).toBe(true);
+        raws.push(...records.map((r) => JSON.stringify(r)));
+      }
+      expect(manifest.files.reduce((n, f) => n + f.events, 0)).toBe(expected.size);
+    }
+    expect(raws).toHaveLength(expected.size);
+    const want = [...expected.values()].map((e) => (format === 'ndjson' ? e.raw : JSON.stringify(JSON.parse(e.raw))));
+    expect(raws.sort()).toEqual(want.sort());
+    for (const f of manifest.files) expect(createHash('sha256').update(readFileSync(path.join(out, f.path))).digest('hex')).toBe(f.sha256);
   });
 
   it('refuses cloudtrail without --out, --resume to standard output, and an unknown format, naming the flag', async () => {

@@ -73,8 +73,9 @@ function hashedOutput(relPath: string, sink: NodeJS.WritableStream, finish: () =
       await writeTo(sink, buf);
     },
     async flush() {
-      const w = sink as NodeJS.WritableStream & { writableLength?: number };
-      if ((w.writableLength ?? 0) > 0) await new Promise<void>((resolve) => sink.once('drain', () => resolve()));
+      // the callback of an empty write runs once every chunk before it has been handed on ('drain' fires only
+      // after a write that filled the buffer, so it cannot be waited for here)
+      await new Promise<void>((resolve, reject) => sink.write('', (err?: Error | null) => (err ? reject(err) : resolve())));
     },
     async close(events) {
       await finish();
