@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { evaluateOffline, loadRuleFiles, type RuleLoadResult, type RuleMatch } from '@trailscope/rules';
+import { parseLogKey, TrailscopeError } from '@trailscope/model';
 import { readEvents, type OfflineEvent, type ReadProblem } from '../rules/read-events';
 import { createLineWriter, type LineWriter } from '../search/stdout';
 import { addRulesStatsCommand } from './alerts';
@@ -64,15 +65,21 @@ function addTestCommand(rules: Command): void {
     .description('run rules over an events file with no services: NDJSON records, {"Records": [...]} or a CloudTrail .json.gz')
     .argument('<paths...>', 'rule files or directories')
     .requiredOption('--events <file>', 'events file')
+    .option('--key <s3-key>', 'the S3 key the events were delivered under (AWSLogs/<account>/CloudTrail/<region>/...): its account and region stand for records without recipientAccountId or awsRegion, as when indexed; default the events file path')
     .option('--json', 'one line per match {"ruleId","eventId","eventTime","account","region"}, then {"summary":{...}}')
-    .action(async (paths: string[], opts: { events: string; json?: boolean }) => {
+    .action(async (paths: string[], opts: { events: string; key?: string; json?: boolean }) => {
+      if (opts.key !== undefined && parseLogKey(opts.key).account === undefined) {
+        throw new TrailscopeError('USAGE', `--key "${opts.key}" is not a CloudTrail log key (.../AWSLogs/<account>/CloudTrail/<region>/YYYY/MM/DD/<file>)`, {
+          context: { flag: '--key', value: opts.key },
+        });
+      }
       const loaded = await loadRuleFiles(paths);
       reportRefusedOnStderr(loaded);
       const out = createLineWriter();
       const problems: ReadProblem[] = [];
       const metas = new WeakMap<object, OfflineEvent['meta']>();
       async function* records(): AsyncGenerator<unknown> {
-        for await (const ev of readEvents(opts.events, problems)) {
+        for await (const ev of readEvents(opts.events, problems, { key: opts.key })) {
           // Records are JSON objects here (normalize refused anything else), so they can key the WeakMap.
           metas.set(ev.record as object, ev.meta);
           yield ev.record;

@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import { open, readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { TrailscopeError } from '@trailscope/model';
-import { parseLogFile, tryNormalize, type LogSource } from '@trailscope/parser';
+import { logSourceFor, parseLogFile, tryNormalize, type LogSource } from '@trailscope/parser';
 import type { EventMeta } from '@trailscope/rules';
 
 /** A record read from an events file, with what the index would store for it (id, time, account, region). */
@@ -19,8 +19,14 @@ export interface ReadProblem {
 /** Largest pretty-printed `{"Records": [...]}` file read whole (NDJSON and .json.gz stream). */
 const MAX_WHOLE_JSON_BYTES = 256 * 1024 * 1024;
 
-function sourceFor(file: string): LogSource {
-  return { bucket: 'file', key: file, etag: '', kind: 'log' };
+/**
+ * The log file the events are taken to come from: `key` (the S3 key they were delivered under) or else the file's
+ * own path, whose account and region the indexer would use for records without recipientAccountId or awsRegion
+ * when the path keeps CloudTrail's layout (`.../AWSLogs/<account>/CloudTrail/<region>/...`, as `aws s3 sync` does).
+ */
+function sourceFor(file: string, key: string | undefined): LogSource {
+  const source = logSourceFor('file', key ?? file, '');
+  return { ...source, kind: 'log' };
 }
 
 function metaOf(doc: { id: string; eventTime: string; account: string; region?: string }): EventMeta {
@@ -43,9 +49,9 @@ async function isGzip(file: string): Promise<boolean> {
  * JSON document, or NDJSON (one record per line). Each record is normalized as the indexer would, so its id, time,
  * account and region are those the index holds; records the indexer would reject are reported, not evaluated.
  */
-export async function* readEvents(file: string, problems: ReadProblem[]): AsyncGenerator<OfflineEvent> {
+export async function* readEvents(file: string, problems: ReadProblem[], options: { key?: string } = {}): AsyncGenerator<OfflineEvent> {
   const at = new Date().toISOString();
-  const source = sourceFor(file);
+  const source = sourceFor(file, options.key);
   let gz: boolean;
   try {
     gz = await isGzip(file);
