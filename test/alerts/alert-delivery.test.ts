@@ -59,6 +59,7 @@ exceptions:
     reason: expired long ago
     author: bob
 delivery: {maxRetry: 1h, backoffBase: 200ms, backoffMax: 2s, timeout: 5s}
+maxEventAge: ${Math.ceil((Date.now() - Date.parse('2026-03-01T00:00:00Z')) / 86_400_000) + 30}d
 `;
   }
 

@@ -84,7 +84,8 @@ export class AlertPlanner {
     return q;
   }
 
-  async plan(alerts: LoadedAlerts, findings: AlertFinding[], now: Date): Promise<AlertPlan> {
+  /** `ignoreAge`: alert whatever the events' age (`rules backtest --record --alert`). */
+  async plan(alerts: LoadedAlerts, findings: AlertFinding[], now: Date, options: { ignoreAge?: boolean } = {}): Promise<AlertPlan> {
     const { opensearch, redis, names } = this.deps;
     const nowMs = now.getTime();
     const { config, exceptions } = alerts;
@@ -118,7 +119,8 @@ export class AlertPlanner {
     const jobs = new Map<string, AlertJob[]>();
     const tail: Alert[] = [];
     const push = (dest: string, job: AlertJob) => jobs.set(dest, [...(jobs.get(dest) ?? []), job]);
-    const sorted = candidates.filter((f) => !stored.has(f.id)).sort((a, b) => (a.eventTime < b.eventTime ? -1 : a.eventTime > b.eventTime ? 1 : 0));
+    const fresh = (f: AlertFinding) => options.ignoreAge === true || nowMs - Date.parse(f.lastSeen ?? f.eventTime) <= config.maxEventAge;
+    const sorted = candidates.filter((f) => !stored.has(f.id) && fresh(f)).sort((a, b) => (a.eventTime < b.eventTime ? -1 : a.eventTime > b.eventTime ? 1 : 0));
     for (const f of sorted) {
       const dests = destinationsFor(f, config);
       const t = throttles.get(f.ruleId);

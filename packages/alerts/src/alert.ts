@@ -9,6 +9,7 @@ export interface AlertFinding {
   ruleTags: string[];
   eventIds: string[];
   eventTime: string;
+  lastSeen?: string;
   account?: string;
   region?: string;
   principal?: string;

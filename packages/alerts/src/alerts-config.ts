@@ -93,6 +93,11 @@ export const AlertsConfigSchema = z
     throttles: z.array(Throttle).default([]),
     exceptions: z.array(Exception).default([]),
     delivery: Delivery.default({ maxRetry: 24 * 3_600_000, backoffBase: 1000, backoffMax: 15 * 60_000, timeout: 10_000 }),
+    /**
+     * Findings whose last event is older than this when detected are recorded without alerting: a backfill of old
+     * history pages nobody, live events (delivered within minutes) do.
+     */
+    maxEventAge: duration.default(24 * 3_600_000),
     /** Base URL of the HTTP API, for the link to each finding. */
     apiUrl: httpUrl.default('http://127.0.0.1:8080'),
   })

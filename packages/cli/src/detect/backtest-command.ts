@@ -1,7 +1,9 @@
 import type { Command } from 'commander';
 import { installDetectionIndices, runBacktest, withEventFacts, writeFindings, type FindingDoc, type FindingWrite } from '@trailscope/detect';
 import { UNRESTRICTED, parseSearchRequest, toDsl } from '@trailscope/query';
-import { createOpenSearchClient } from '@trailscope/runtime';
+import { AlertPlanner, alertsFileFromEnv, loadAlerts } from '@trailscope/alerts';
+import { TrailscopeError } from '@trailscope/model';
+import { createOpenSearchClient, createRedis, type Redis } from '@trailscope/runtime';
 import { loadRuleFiles, type RuleMatch } from '@trailscope/rules';
 import { configFrom } from '../context';
 import { addSearchFilterOptions, searchFiltersFrom, withFlagNames } from '../search/filter-flags';
@@ -24,6 +26,7 @@ export function addBacktestCommand(rules: Command): void {
   addSearchFilterOptions(cmd)
     .option('--json', 'one line per match {"ruleId","eventId","eventTime","account","region"}, then {"summary":{"rules","refused","matches"}}')
     .option('--record', 'also write the matches as findings (source "backtest"; ids as live detection would give them)')
+    .option('--alert', 'with --record: apply the alerts configuration to the new findings (exceptions, routes, throttles) and queue their alerts')
     .action(async (paths: string[], opts: Record<string, unknown>, command: Command) => {
       const config = configFrom(command);
       const loaded = await loadRuleFiles(paths);
@@ -39,11 +42,27 @@ export function addBacktestCommand(rules: Command): void {
       const out = createLineWriter();
       const json = opts.json === true;
       const record = opts.record === true;
+      const alert = opts.alert === true;
+      if (alert && !record) throw new TrailscopeError('USAGE', '--alert: needs --record (alerts are sent for the findings recorded)');
+      let redis: Redis | undefined;
+      let planner: AlertPlanner | undefined;
+      const alerts = alert ? await loadAlerts(client, config.names, alertsFileFromEnv()) : undefined;
+      if (alert && !alerts) throw new TrailscopeError('CONFIG_INVALID', '--alert: no alerts configuration (run `trailscope alerts apply FILE` or set TRAILSCOPE_ALERTS_FILE)');
+      if (alerts) {
+        redis = createRedis(config);
+        planner = new AlertPlanner({ opensearch: client, redis, names: config.names }, redis);
+      }
+      let queued = 0;
       let pending: FindingDoc[] = [];
       let recorded = 0;
       const flush = async () => {
         if (pending.length === 0) return;
-        const docs = await withEventFacts(client, config.names, pending);
+        let docs = await withEventFacts(client, config.names, pending);
+        if (planner && alerts) {
+          const plan = await planner.plan(alerts, docs, new Date(), { ignoreAge: true });
+          docs = docs.filter((d) => !plan.excepted.has(d.id));
+          queued += plan.queued;
+        }
         const writes = docs.map((doc): FindingWrite => (doc.ruleKind === 'correlation' ? { op: 'upsert', doc, refresh: { eventIds: doc.eventIds, eventCount: doc.eventCount, lastSeen: doc.lastSeen } } : { op: 'create', doc }));
         const r = await writeFindings(client, config, writes);
         recorded += r.created;
@@ -62,10 +81,13 @@ export function addBacktestCommand(rules: Command): void {
         await flush();
         const summary: Record<string, number> = { rules: loaded.rules.length, refused: loaded.refused.length, matches };
         if (record) summary.recorded = recorded;
+        if (alert) summary.alertsQueued = queued;
         if (json) await out.line(JSON.stringify({ summary }));
         else await out.line(`${matches} match${matches === 1 ? '' : 'es'} from ${loaded.rules.length} rules (${loaded.refused.length} refused)${record ? `; ${recorded} new findings recorded` : ''}`);
         if (loaded.refused.length > 0) process.exitCode = 1;
       } finally {
+        await planner?.close();
+        redis?.disconnect();
         await client.close();
       }
     });

@@ -1,0 +1,159 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipLogFile, logFileKey, uploadFiles, type GeneratedFile } from '@trailscope/fixtures';
+import { installTemplates } from '@trailscope/indexer';
+import { alertQueueName, createIngestQueue, pendingCounts, type IngestQueue } from '@trailscope/queue';
+import { Queue } from 'bullmq';
+import { runCli, waitFor } from '../support/env';
+import { createScope, type TestScope } from '../ingest/support/services';
+import { freePort, startCli, type CliProcess } from '../ingest/support/processes';
+import { AlertReceiver } from './support/receiver';
+
+const ACCOUNT = '444444444444';
+const SECRET = 'throttle-secret-0123456789';
+const LIST = '7b2e0000-0000-4000-8000-000000000001';
+const TOKEN = '7b2e0000-0000-4000-8000-000000000002';
+const ARN = `arn:aws:sts::${ACCOUNT}:assumed-role/Scanner/s1`;
+/** Old enough to include this trail's events (fixed dates), not the one from 2020 that stands for old history. */
+const MAX_AGE_DAYS = Math.ceil((Date.now() - Date.parse('2026-04-01T00:00:00Z')) / 86_400_000) + 30;
+
+function oldHistory(): Record<string, unknown> {
+  return { ...record(0, 'ListBuckets'), eventTime: '2020-01-01T00:00:00Z', eventID: '7b2e0000-aaaa-4bbb-8ccc-0000000000ff', userIdentity: { type: 'AssumedRole', arn: `arn:aws:sts::${ACCOUNT}:assumed-role/Other/o1`, accountId: ACCOUNT } };
+}
+
+const RULE_TEXT = `title: Test bucket listing
+id: ${LIST}
+status: test
+logsource: {product: aws, service: cloudtrail}
+detection:
+  sel: {eventName: ListBuckets}
+  condition: sel
+level: medium
+---
+title: Test session token
+id: ${TOKEN}
+status: test
+logsource: {product: aws, service: cloudtrail}
+detection:
+  sel: {eventName: GetSessionToken}
+  condition: sel
+level: medium
+`;
+
+function record(i: number, eventName: string): Record<string, unknown> {
+  return {
+    eventVersion: '1.09',
+    userIdentity: { type: 'AssumedRole', arn: ARN, accountId: ACCOUNT, principalId: 'AROAEXAMPLE:s1' },
+    eventTime: new Date(Date.parse('2026-04-01T10:00:00Z') + i * 1000).toISOString().replace('.000', ''),
+    eventSource: eventName === 'ListBuckets' ? 's3.amazonaws.com' : 'sts.amazonaws.com',
+    eventName,
+    awsRegion: 'us-east-1',
+    sourceIPAddress: '192.0.2.10',
+    userAgent: 'scanner/1.0',
+    requestParameters: null,
+    responseElements: null,
+    eventID: `7b2e${String(i).padStart(4, '0')}-aaaa-4bbb-8ccc-${eventName === 'ListBuckets' ? 'aaaaaaaaaaaa' : 'bbbbbbbbbbbb'}`,
+    readOnly: true,
+    eventType: 'AwsApiCall',
+    managementEvent: true,
+    recipientAccountId: ACCOUNT,
+    eventCategory: 'Management',
+  };
+}
+
+function logFile(records: Array<Record<string, unknown>>, suffix: string): GeneratedFile {
+  const rawRecords = records.map((r) => JSON.stringify(r));
+  return { key: logFileKey({ account: ACCOUNT, region: 'us-east-1', fileTimeMs: Date.parse('2026-04-01T10:15:00Z'), suffix }), body: gzipLogFile(rawRecords), account: ACCOUNT, region: 'us-east-1', deliveryDate: '2026-04-01', records, rawRecords };
+}
+
+describe('throttling and mutes', () => {
+  let scope: TestScope;
+  let queue: IngestQueue;
+  let dir: string;
+  let receiver: AlertReceiver;
+  const running: CliProcess[] = [];
+  const env = () => ({ TRAILSCOPE_NAMESPACE: scope.ns, TRAILSCOPE_JOB_LOCK_MS: '4000' });
+
+  beforeAll(async () => {
+    scope = await createScope('t-alert-thr');
+    queue = createIngestQueue(scope.config, scope.redis);
+    dir = await mkdtemp(join(tmpdir(), 'ts-alert-thr-'));
+    receiver = new AlertReceiver(await freePort(), SECRET);
+    await receiver.up();
+    await mkdir(join(dir, 'rules'));
+    await writeFile(join(dir, 'rules', 'rules.yml'), RULE_TEXT);
+    await writeFile(
+      join(dir, 'alerts.yml'),
+      `destinations:
+  - {name: hook, type: webhook, url: "${receiver.url('/hook')}", secret: "${SECRET}"}
+routes:
+  - {destination: hook}
+throttles:
+  - {rule: ${LIST}, groupBy: [userIdentity.arn, eventName], window: 20s}
+delivery: {backoffBase: 200ms, backoffMax: 2s}
+maxEventAge: ${MAX_AGE_DAYS}d
+`,
+    );
+    await uploadFiles(scope.s3, scope.bucket, [
+      logFile(Array.from({ length: 500 }, (_, i) => record(i, 'ListBuckets')), '7b2e000000000001'),
+      logFile([...Array.from({ length: 3 }, (_, i) => record(i, 'GetSessionToken')), oldHistory()], '7b2e000000000002'),
+    ]);
+    await installTemplates(scope.opensearch, scope.config);
+  });
+
+  afterAll(async () => {
+    for (const p of running) {
+      p.child.kill('SIGKILL');
+      await p.exited;
+    }
+    await receiver?.down();
+    await queue?.close();
+    await scope?.close();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('500 matches of one group key give one alert and one summary counting 500; a muted rule and old history record findings and send nothing', async () => {
+    expect((await runCli(['rules', 'apply', join(dir, 'rules')], { env: env() })).code).toBe(0);
+    expect((await runCli(['alerts', 'apply', join(dir, 'alerts.yml')], { env: env() })).code).toBe(0);
+    const badMute = await runCli(['alerts', 'mute', TOKEN, '--for', 'a while', '--reason', 'x'], { env: env() });
+    expect({ code: badMute.code, stderr: badMute.stderr }).toEqual({ code: 2, stderr: expect.stringContaining('--for: "a while" is not a duration') });
+    const mute = await runCli(['alerts', 'mute', TOKEN, '--for', '24h', '--reason', 'token tests this week', '--json'], { env: env() });
+    expect(mute.code).toBe(0);
+    expect(JSON.parse(mute.stdout)).toEqual(expect.objectContaining({ ruleId: TOKEN, reason: 'token tests this week' }));
+
+    const sender = startCli(['alerts', 'send'], env());
+    running.push(sender);
+    expect((await runCli(['backfill', '--bucket', scope.bucket, '--json'], { env: env() })).code).toBe(0);
+    const worker = startCli(['worker', '--concurrency', '2'], env());
+    running.push(worker);
+    await waitFor(async () => (await pendingCounts(queue)).total === 0, { timeoutMs: 240000, intervalMs: 500, what: 'ingest queue drained' });
+    await waitFor(async () => (await scope.redis.zcard(`${scope.config.names.redisPrefix}detect:pending`)) === 0, { timeoutMs: 120000, intervalMs: 500, what: 'every indexed file evaluated' });
+
+    const stats = await runCli(['rules', 'stats', '--json'], { env: env() });
+    const rows = stats.stdout.trim().split('\n').map((l) => JSON.parse(l) as { ruleId: string; findings: number });
+    expect(rows.map((r) => [r.ruleId, r.findings])).toEqual([[LIST, 501], [TOKEN, 3]]);
+
+    const hook = new Queue(alertQueueName(scope.config, 'hook'), { connection: scope.redis });
+    try {
+      await waitFor(async () => {
+        const c = await hook.getJobCounts('waiting', 'delayed', 'active', 'prioritized');
+        return Object.values(c).every((n) => n === 0) && receiver.accepted('/hook').length > 0;
+      }, { timeoutMs: 120000, intervalMs: 500, what: 'alert queue empty after the window closed' });
+      const jobs = await hook.getJobs(['completed', 'failed']);
+      expect(jobs.map((j) => ((j.data.alert ?? (j.data.summary as { alert: { ruleId: string } }).alert) as { ruleId: string }).ruleId)).toEqual([LIST, LIST]);
+    } finally {
+      await hook.close();
+    }
+    const got = receiver.accepted('/hook');
+    expect(got.every((r) => r.signatureValid)).toBe(true);
+    expect(got.map((r) => ({ kind: r.body.kind, count: r.body.count, more: r.body.more, rule: r.body.ruleId }))).toEqual([
+      { kind: 'alert', count: 1, more: 0, rule: LIST },
+      { kind: 'summary', count: 500, more: 499, rule: LIST },
+    ]);
+    expect(got[0]?.body.groupKey).toBe(`userIdentity.arn=${ARN}, eventName=ListBuckets`);
+    expect(got[1]?.idempotencyKey).toBe(`${String(got[0]?.body.id)}-summary`);
+    worker.child.kill('SIGTERM');
+    await worker.exited;
+  });
+});
