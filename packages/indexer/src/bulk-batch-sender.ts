@@ -136,18 +136,29 @@ export function createBatchSender(options: BatchSenderOptions): (state: { pendin
     }
     const sent = await sendBulk(client, body, entries.length, options.refresh);
     if (!sent.ok) {
+      for (const e of entries) if (e.target === 'event') e.unanswered = true;
       noAnswer(round, entries, sent.problem);
       return;
     }
+    const ownOrNot: EventEntry[] = [];
     sent.value.forEach((outcome, i) => {
       const e = entries[i] as BulkEntry;
       switch (outcome.kind) {
-        case 'created':
         case 'duplicate':
-          ledger.count(e.owner, e.target === 'deadletter' ? 'deadLettered' : e.target === 'conflict' ? 'conflicts' : outcome.kind === 'created' ? 'indexed' : 'duplicates', 1);
+          if (e.target === 'event' && e.unanswered) {
+            ownOrNot.push(e);
+            return;
+          }
+          ledger.count(e.owner, e.target === 'deadletter' ? 'deadLettered' : e.target === 'conflict' ? 'conflicts' : 'duplicates', 1);
+          ledger.settle(e.owner);
+          return;
+        case 'created':
+          ledger.count(e.owner, e.target === 'deadletter' ? 'deadLettered' : e.target === 'conflict' ? 'conflicts' : 'indexed', 1);
           ledger.settle(e.owner);
           return;
         case 'retry':
+          // An answer that cannot be matched to the items (status 0) may come from a request that stored them.
+          if (e.target === 'event' && outcome.status === 0) e.unanswered = true;
           failedItem(round, e, outcome);
           return;
         case 'deadletter':
@@ -162,6 +173,34 @@ export function createBatchSender(options: BatchSenderOptions): (state: { pendin
         case 'fatal':
           fatal(outcome);
       }
+    });
+    if (ownOrNot.length > 0) await settleOwnOrDuplicate(ownOrNot, round);
+  }
+
+  /**
+   * Entries whose create answered 409 after an earlier create of theirs lost its answer: the stored copy is their own
+   * (that request stored it: indexed) when it carries this very ingest (same file, etag and ingestion time), else an
+   * earlier copy's (a duplicate). Counting every such 409 as a duplicate would report documents written by this
+   * ingest as replays, and the created count would fall short of what the store holds.
+   */
+  async function settleOwnOrDuplicate(entries: EventEntry[], round: Round): Promise<void> {
+    const docs = entries.map((e) => ({ _index: e.index, _id: e.id, _source: ['ingest'] }));
+    const got = await sendMget(client, '/_mget', { docs }, `reading ${docs.length} stored events`);
+    if (!got.ok) {
+      noAnswer(round, entries, got.problem);
+      return;
+    }
+    const found = got.value.docs ?? [];
+    entries.forEach((e, i) => {
+      const d = found[i] as { found?: unknown; _source?: { ingest?: unknown } } | undefined;
+      if (d?.found !== true) {
+        // Gone between the create and the read (retention): create it again.
+        round.retry.push(e);
+        round.problem ||= `event ${e.id} answered 409 but is not in ${e.index}`;
+        return;
+      }
+      ledger.count(e.owner, JSON.stringify(d._source?.ingest) === JSON.stringify(e.ingest) ? 'indexed' : 'duplicates', 1);
+      ledger.settle(e.owner);
     });
   }
 

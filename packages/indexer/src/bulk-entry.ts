@@ -18,6 +18,11 @@ export interface EventEntry {
   ingest: EventDoc['ingest'];
   /** The event-id index names this entry's index for its id (claimed by it, or by an identical copy). */
   claimed: boolean;
+  /**
+   * A create of it was sent and its answer lost (no answer, or one that could not be matched to the items): it may
+   * be stored by that very request, so a later 409 is not taken for a duplicate without reading the stored copy.
+   */
+  unanswered?: boolean;
 }
 
 /** A record kept aside (dead-letter or conflict index): one ready NDJSON action and source. */

@@ -14,6 +14,7 @@ export {
   type BulkWriter,
   type SharedBulkWriter,
 } from './bulk-writer';
+export { accountFor, assertAccounted, type Accounting } from './bulk-accounting';
 export { listDeadLetters } from './list-dead-letters';
 export { listConflicts } from './list-conflicts';
 export { storeGenerationOf } from './store-generation';
