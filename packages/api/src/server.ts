@@ -9,6 +9,7 @@ import { sendError } from './routes/error-reply';
 import { registerV1Routes } from './routes/v1-routes';
 import { registerLookupEventsRoute } from './routes/lookup-events-route';
 import { registerFindingsRoutes } from './routes/findings-routes';
+import { registerExportRoute } from './routes/export-route';
 import { createSearchCursors } from './routes/search-cursors';
 import { requestLogger } from './request-log';
 import type { QueueCounts } from './stats';
@@ -86,6 +87,8 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
 
   registerV1Routes(app, { ...deps, cursors });
   registerFindingsRoutes(app, deps);
+  registerExportRoute(app, { ...deps, cursors, searchTimeoutMs: timeouts.searchTimeoutMs });
   registerLookupEventsRoute(app, { ...deps, cursors, limits });
+  registerConsoleRoutes(app);
   return app;
 }
