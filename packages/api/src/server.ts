@@ -89,6 +89,5 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   registerFindingsRoutes(app, deps);
   registerExportRoute(app, { ...deps, cursors, searchTimeoutMs: timeouts.searchTimeoutMs });
   registerLookupEventsRoute(app, { ...deps, cursors, limits });
-  registerConsoleRoutes(app);
   return app;
 }
