@@ -1,3 +1,4 @@
+import { assertAccounted } from '@trailscope/indexer';
 import type { Config } from '@trailscope/runtime';
 import { createOpenSearchClient } from '@trailscope/runtime';
 import type { Scenario } from '../bench-context';
@@ -177,8 +178,14 @@ export const ingestScenario: Scenario = {
         for (const uniqueIds of round % 2 === 0 ? [false, true] : [true, false]) {
           const ns = ctx.namespace(`${uniqueIds ? 'uniq' : 'plain'}r${round + 1}`);
           dropNamespaceLater(ctx, stack, ns);
-          const run = await writerRun(client, stack.configFor(ns), dataset.docsFile, uniqueIds);
-          if (run.stats.indexed !== dataset.events) throw new Error(`the bulk writer (uniqueIds ${uniqueIds}) indexed ${run.stats.indexed} documents, expected ${dataset.events}: ${JSON.stringify(run.stats)}`);
+          const nsConfig = stack.configFor(ns);
+          const run = await writerRun(client, nsConfig, dataset.docsFile, uniqueIds);
+          // Every record is accounted for, and (the data set's ids being unique) each is a document of its own.
+          assertAccounted(dataset.events, run.stats, `the bulk writer (uniqueIds ${uniqueIds})`);
+          const stored = await countEvents(client, nsConfig);
+          if (run.stats.indexed !== dataset.events || stored !== dataset.events) {
+            throw new Error(`the bulk writer (uniqueIds ${uniqueIds}) counted ${run.stats.indexed} documents created and the store holds ${stored}, expected ${dataset.events}: ${JSON.stringify(run.stats)}`);
+          }
           if (!ctx.options.keep) await dropNamespace(stack, ns);
           (uniqueIds ? claimRuns : plainRuns).push(run);
           ctx.log(`ingest round ${round + 1} bulk writer ${uniqueIds ? 'with' : 'without'} id claims: ${fmtInt(dataset.events / run.seconds)} events/s (${fmtNum(run.seconds)} s)`);
