@@ -4,6 +4,7 @@ import { addAlertJobs, createAlertQueue, type AlertJob, type AlertQueue } from '
 import { fieldValues } from '@trailscope/rules';
 import { alertFromFinding, alertIdFor, throttledAlertId, type Alert, type AlertFinding } from './alert';
 import { alertsIndex, installAlertsIndex, type LoadedAlerts } from './alerts-store';
+import { recordQueued } from './delivery-outbox';
 import { activeMutes, isMuted } from './mutes';
 import { destinationsFor } from './routing';
 
@@ -150,6 +151,8 @@ export class AlertPlanner {
       tail.push(alert);
     }
     let queued = 0;
+    // the OpenSearch record first: a Redis that loses the jobs afterwards loses nothing
+    await recordQueued(opensearch, names, [...jobs].flatMap(([destination, list]) => list.map((job) => ({ destination, job, dueMs: nowMs + (job.delayMs ?? 0) }))), now);
     for (const [dest, list] of jobs) {
       await addAlertJobs(this.queue(dest), list);
       queued += list.length;

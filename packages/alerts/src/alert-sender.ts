@@ -1,11 +1,13 @@
 import type { Names } from '@trailscope/model';
-import type { Logger, Redis } from '@trailscope/runtime';
-import { createAlertWorker, permanentAlertFailure } from '@trailscope/queue';
+import type { Logger, OpenSearchClient, Redis } from '@trailscope/runtime';
+import { createAlertQueue, createAlertWorker, permanentAlertFailure } from '@trailscope/queue';
+import { markDelivery, requeueLost } from './delivery-outbox';
 import type { AlertsConfig } from './alerts-config';
 import type { Alert } from './alert';
 import { deliver } from './deliver';
 
 export interface AlertSenderDeps {
+  opensearch: OpenSearchClient;
   redis: Redis;
   /** BullMQ connection options (a dedicated connection per worker). */
   connection: object;
@@ -42,20 +44,29 @@ export function startAlertSender(deps: AlertSenderDeps, config: AlertsConfig): A
         const summary = data.summary as { alert: Alert; membersKey: string } | undefined;
         if (summary) {
           const count = await deps.redis.scard(summary.membersKey);
-          if (count <= 1) return;
+          if (count <= 1) {
+            // nothing more matched in the window: no summary, and nothing left to deliver
+            await markDelivery(deps.opensearch, deps.names, d.name, job.id, 'sent', logger);
+            return;
+          }
           alert = { ...summary.alert, id: `${summary.alert.id}-summary`, kind: 'summary', count, more: count - 1 };
         }
         if (!alert) throw permanentAlertFailure(`job ${job.id} holds no alert`);
         const outcome = await deliver(d, alert, config.delivery.timeout);
-        if (outcome.ok) return;
+        if (outcome.ok) {
+          await markDelivery(deps.opensearch, deps.names, d.name, job.id, 'sent', logger);
+          return;
+        }
         const spentMs = Date.now() - job.firstAttemptMs;
         const fields = { destination: d.name, alertId: alert.id, ruleId: alert.ruleId, attempt: job.attemptsMade + 1, reason: outcome.reason };
         if (!outcome.retry) {
           logger?.error(fields, 'alert refused by its destination; dead-lettered (alerts failed lists it)');
+          await markDelivery(deps.opensearch, deps.names, d.name, job.id, 'failed', logger);
           throw permanentAlertFailure(`${d.name} ${outcome.reason}`);
         }
         if (spentMs >= config.delivery.maxRetry) {
           logger?.error({ ...fields, spentMs }, 'alert not delivered within the retry time; dead-lettered (alerts failed lists it)');
+          await markDelivery(deps.opensearch, deps.names, d.name, job.id, 'failed', logger);
           throw permanentAlertFailure(`${d.name} ${outcome.reason}; gave up after ${spentMs} ms of retries`);
         }
         if (job.attemptsMade === 0 || job.attemptsMade % 20 === 0) logger?.warn(fields, 'alert delivery failed; retrying with backoff');
@@ -63,9 +74,30 @@ export function startAlertSender(deps: AlertSenderDeps, config: AlertsConfig): A
       },
     }),
   );
+  const queues = config.destinations.map((d) => ({ name: d.name, queue: createAlertQueue({ names: deps.names as Names }, d.name, deps.redis) }));
+  let reconciling: Promise<void> | undefined;
+  const reconcile = async () => {
+    for (const { name, queue } of queues) {
+      try {
+        const n = await requeueLost(deps.opensearch, deps.names, name, queue, config.delivery.reconcile);
+        if (n > 0) logger?.warn({ destination: name, requeued: n }, 'queued alerts missing from Redis were queued again');
+      } catch (err) {
+        logger?.warn({ err, destination: name }, 'could not check for lost alert jobs; trying again later');
+      }
+    }
+  };
+  const timer = setInterval(() => {
+    reconciling ??= reconcile().finally(() => {
+      reconciling = undefined;
+    });
+  }, config.delivery.reconcile);
+  timer.unref();
   return {
     async close() {
+      clearInterval(timer);
+      await reconciling;
       await Promise.all(workers.map((w) => w.close()));
+      await Promise.all(queues.map((q) => q.queue.close()));
     },
   };
 }

@@ -84,6 +84,8 @@ const Delivery = z.strictObject({
   backoffBase: duration.default(1000),
   backoffMax: duration.default(15 * 60_000),
   timeout: duration.default(10_000),
+  /** How often a sender looks for queued alerts its queue lost (a Redis without persistence) and queues them again. */
+  reconcile: duration.default(30_000),
 });
 
 export const AlertsConfigSchema = z
@@ -92,7 +94,7 @@ export const AlertsConfigSchema = z
     routes: z.array(Route).default([]),
     throttles: z.array(Throttle).default([]),
     exceptions: z.array(Exception).default([]),
-    delivery: Delivery.default({ maxRetry: 24 * 3_600_000, backoffBase: 1000, backoffMax: 15 * 60_000, timeout: 10_000 }),
+    delivery: Delivery.default({ maxRetry: 24 * 3_600_000, backoffBase: 1000, backoffMax: 15 * 60_000, timeout: 10_000, reconcile: 30_000 }),
     /**
      * Findings whose last event is older than this when detected are recorded without alerting: a backfill of old
      * history pages nobody, live events (delivered within minutes) do.

@@ -24,7 +24,17 @@ export async function installAlertsIndex(client: OpenSearchClient, names: Pick<N
           settings: { index: { number_of_shards: 1, number_of_replicas: 0 } },
           mappings: {
             dynamic: false,
-            properties: { kind: { type: 'keyword' }, ruleId: { type: 'keyword' }, key: { type: 'keyword' }, untilMs: { type: 'long' }, exceptionIndex: { type: 'integer' }, at: { type: 'date' } },
+            properties: {
+              kind: { type: 'keyword' },
+              ruleId: { type: 'keyword' },
+              key: { type: 'keyword' },
+              untilMs: { type: 'long' },
+              exceptionIndex: { type: 'integer' },
+              status: { type: 'keyword' },
+              destination: { type: 'keyword' },
+              dueMs: { type: 'long' },
+              at: { type: 'date' },
+            },
           },
         } as never,
       },

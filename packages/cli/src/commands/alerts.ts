@@ -49,7 +49,7 @@ function addSend(alerts: Command): void {
       const redis = createRedis(config);
       const loaded = await requireAlerts(opensearch, config);
       const connection = createRedis(config);
-      const sender = startAlertSender({ redis, connection, names: config.names, logger }, loaded.config);
+      const sender = startAlertSender({ opensearch, redis, connection, names: config.names, logger }, loaded.config);
       logger.info({ destinations: loaded.config.destinations.map((d) => d.name), version: loaded.version }, 'alert sender started');
       await new Promise<void>((resolve) => {
         const shutdown = createShutdown(0);

@@ -1,0 +1,78 @@
+import type { Names } from '@trailscope/model';
+import { toOpenSearchError, type Logger, type OpenSearchClient } from '@trailscope/runtime';
+import { addAlertJobs, type AlertJob, type AlertQueue } from '@trailscope/queue';
+import { alertsIndex, installAlertsIndex } from './alerts-store';
+
+/**
+ * Every alert job is also written to OpenSearch before it is queued, and marked when sent or dead-lettered. Redis is
+ * the fast path; this record is what survives a Redis without persistence: a sender re-queues (same job id) the
+ * jobs still marked queued that its queue no longer holds.
+ */
+export interface OutboxEntry {
+  destination: string;
+  job: AlertJob;
+  dueMs: number;
+}
+
+const docId = (destination: string, jobId: string) => `d-${destination}-${jobId}`;
+
+export async function recordQueued(client: OpenSearchClient, names: Pick<Names, 'namespace'>, entries: OutboxEntry[], now: Date): Promise<void> {
+  if (entries.length === 0) return;
+  await installAlertsIndex(client, names);
+  const index = alertsIndex(names);
+  const body = entries.flatMap((e) => [
+    JSON.stringify({ create: { _index: index, _id: docId(e.destination, e.job.jobId) } }),
+    JSON.stringify({ kind: 'delivery', status: 'queued', destination: e.destination, key: e.job.jobId, dueMs: e.dueMs, job: JSON.stringify(e.job.data), at: now.toISOString() }),
+  ]);
+  try {
+    const res = await client.bulk({ body: `${body.join('\n')}\n` as never });
+    const items = (res.body as { items?: Array<Record<string, { status?: number; error?: { type?: string } }>> }).items ?? [];
+    const bad = items.map((i) => Object.values(i)[0]).find((i) => i && (i.status ?? 0) >= 300 && i.status !== 409);
+    if (bad) throw new Error(`outbox write refused: ${bad.status} ${bad.error?.type ?? ''}`);
+  } catch (err) {
+    throw toOpenSearchError(err, `recording queued alerts in ${index}`);
+  }
+}
+
+export async function markDelivery(client: OpenSearchClient, names: Pick<Names, 'namespace'>, destination: string, jobId: string, status: 'sent' | 'failed', logger?: Logger): Promise<void> {
+  try {
+    await client.update({ index: alertsIndex(names), id: docId(destination, jobId), body: { doc: { status, at: new Date().toISOString() } } as never }, { ignore: [404] });
+  } catch (err) {
+    // the job's own state in Redis still says it was sent; only a Redis loss on top of this would send it again
+    logger?.warn({ err, destination, jobId }, 'could not record an alert delivery; it may be sent again after a Redis loss');
+  }
+}
+
+/** Jobs marked queued, due more than `graceMs` ago, that `queue` no longer holds: added again. Returns how many. */
+export async function requeueLost(client: OpenSearchClient, names: Pick<Names, 'namespace'>, destination: string, queue: AlertQueue, graceMs: number, nowMs = Date.now()): Promise<number> {
+  let requeued = 0;
+  let after: unknown[] | undefined;
+  for (let page = 0; page < 20; page++) {
+    let hits: Array<{ sort: unknown[]; _source: { key: string; job: string } }>;
+    try {
+      const res = await client.search(
+        {
+          index: alertsIndex(names),
+          body: {
+            size: 500,
+            _source: ['key', 'job'],
+            query: { bool: { filter: [{ term: { kind: 'delivery' } }, { term: { status: 'queued' } }, { term: { destination } }, { range: { dueMs: { lt: nowMs - graceMs } } }] } },
+            sort: [{ dueMs: 'asc' }, { key: 'asc' }],
+            ...(after ? { search_after: after } : {}),
+          } as never,
+        },
+        { ignore: [404] },
+      );
+      hits = (res.body as { hits?: { hits: typeof hits } }).hits?.hits ?? [];
+    } catch (err) {
+      throw toOpenSearchError(err, `reading queued alerts from ${alertsIndex(names)}`);
+    }
+    const lost: AlertJob[] = [];
+    for (const h of hits) if (!(await queue.getJob(h._source.key))) lost.push({ jobId: h._source.key, data: JSON.parse(h._source.job) as Record<string, unknown> });
+    await addAlertJobs(queue, lost);
+    requeued += lost.length;
+    if (hits.length < 500) break;
+    after = hits[hits.length - 1]?.sort;
+  }
+  return requeued;
+}

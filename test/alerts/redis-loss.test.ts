@@ -1,0 +1,121 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipLogFile, logFileKey, uploadFiles, type GeneratedFile } from '@trailscope/fixtures';
+import { installTemplates } from '@trailscope/indexer';
+import { alertIdFor } from '@trailscope/alerts';
+import { alertQueueName, createIngestQueue, pendingCounts, type IngestQueue } from '@trailscope/queue';
+import type { FindingDoc } from '@trailscope/detect';
+import { runCli, waitFor } from '../support/env';
+import { createScope, type TestScope } from '../ingest/support/services';
+import { freePort, startCli, type CliProcess } from '../ingest/support/processes';
+import { AlertReceiver } from './support/receiver';
+
+const ACCOUNT = '333333333333';
+const SECRET = 'redis-loss-secret-0123456789';
+const RULE_ID = '7c3f0000-0000-4000-8000-000000000001';
+
+function record(i: number): Record<string, unknown> {
+  return {
+    eventVersion: '1.09',
+    userIdentity: { type: 'AssumedRole', arn: `arn:aws:sts::${ACCOUNT}:assumed-role/Admin/u${i}`, accountId: ACCOUNT },
+    eventTime: new Date(Date.parse('2026-05-01T10:00:00Z') + i * 60_000).toISOString().replace('.000', ''),
+    eventSource: 'cloudtrail.amazonaws.com',
+    eventName: 'StopLogging',
+    awsRegion: 'eu-west-1',
+    sourceIPAddress: '192.0.2.77',
+    userAgent: 'aws-cli/2',
+    requestParameters: { name: `trail-${i}` },
+    responseElements: null,
+    eventID: `7c3f${String(i).padStart(4, '0')}-aaaa-4bbb-8ccc-cccccccccccc`,
+    readOnly: false,
+    eventType: 'AwsApiCall',
+    managementEvent: true,
+    recipientAccountId: ACCOUNT,
+    eventCategory: 'Management',
+  };
+}
+
+async function unlinkMatching(scope: TestScope, pattern: string): Promise<number> {
+  let cursor = '0';
+  let n = 0;
+  do {
+    const [next, keys] = await scope.redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+    cursor = next;
+    if (keys.length > 0) n += await scope.redis.unlink(...keys);
+  } while (cursor !== '0');
+  return n;
+}
+
+describe('alerts queued before Redis lost its data', () => {
+  let scope: TestScope;
+  let queue: IngestQueue;
+  let dir: string;
+  let receiver: AlertReceiver;
+  const running: CliProcess[] = [];
+  const env = () => ({ TRAILSCOPE_NAMESPACE: scope.ns, TRAILSCOPE_JOB_LOCK_MS: '4000' });
+
+  beforeAll(async () => {
+    scope = await createScope('t-alert-loss');
+    queue = createIngestQueue(scope.config, scope.redis);
+    dir = await mkdtemp(join(tmpdir(), 'ts-alert-loss-'));
+    receiver = new AlertReceiver(await freePort(), SECRET);
+    await mkdir(join(dir, 'rules'));
+    await writeFile(join(dir, 'rules', 'stop.yml'), `title: Test logging stopped\nid: ${RULE_ID}\nstatus: test\nlogsource: {product: aws, service: cloudtrail}\ndetection:\n  sel: {eventName: StopLogging}\n  condition: sel\nlevel: high\n`);
+    await writeFile(
+      join(dir, 'alerts.yml'),
+      `destinations:
+  - {name: hook, type: webhook, url: "${receiver.url('/hook')}", secret: "${SECRET}"}
+routes:
+  - {destination: hook}
+delivery: {backoffBase: 200ms, backoffMax: 1s, reconcile: 2s}
+maxEventAge: ${Math.ceil((Date.now() - Date.parse('2026-05-01T00:00:00Z')) / 86_400_000) + 30}d
+`,
+    );
+    const records = Array.from({ length: 5 }, (_, i) => record(i));
+    const rawRecords = records.map((r) => JSON.stringify(r));
+    const file: GeneratedFile = { key: logFileKey({ account: ACCOUNT, region: 'eu-west-1', fileTimeMs: Date.parse('2026-05-01T10:10:00Z'), suffix: '7c3f000000000001' }), body: gzipLogFile(rawRecords), account: ACCOUNT, region: 'eu-west-1', deliveryDate: '2026-05-01', records, rawRecords };
+    await uploadFiles(scope.s3, scope.bucket, [file]);
+    await installTemplates(scope.opensearch, scope.config);
+  });
+
+  afterAll(async () => {
+    for (const p of running) {
+      p.child.kill('SIGKILL');
+      await p.exited;
+    }
+    await receiver?.down();
+    await queue?.close();
+    await scope?.close();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('every alert is delivered after the alert queues were wiped from Redis', async () => {
+    expect((await runCli(['rules', 'apply', join(dir, 'rules')], { env: env() })).code).toBe(0);
+    expect((await runCli(['alerts', 'apply', join(dir, 'alerts.yml')], { env: env() })).code).toBe(0);
+    expect((await runCli(['backfill', '--bucket', scope.bucket, '--json'], { env: env() })).code).toBe(0);
+    const worker = startCli(['worker', '--concurrency', '2'], env());
+    running.push(worker);
+    await waitFor(async () => (await pendingCounts(queue)).total === 0, { timeoutMs: 240000, intervalMs: 500, what: 'ingest queue drained' });
+    await waitFor(async () => (await scope.redis.zcard(`${scope.config.names.redisPrefix}detect:pending`)) === 0, { timeoutMs: 120000, intervalMs: 500, what: 'every indexed file evaluated' });
+    worker.child.kill('SIGTERM');
+    await worker.exited;
+
+    await scope.opensearch.indices.refresh({ index: scope.config.names.findingsIndex });
+    const res = await scope.opensearch.search({ index: scope.config.names.findingsIndex, body: { size: 100, query: { match_all: {} } } as never });
+    const stored = (res.body as unknown as { hits: { hits: Array<{ _source: FindingDoc }> } }).hits.hits.map((h) => h._source);
+    expect(stored).toHaveLength(5);
+
+    // what a Redis restart without persistence does to the queued alerts
+    expect(await scope.redis.exists(`bull:${alertQueueName(scope.config, 'hook')}:meta`)).toBe(1);
+    expect(await unlinkMatching(scope, `bull:${alertQueueName(scope.config, 'hook')}:*`)).toBeGreaterThan(5);
+
+    await receiver.up();
+    const sender = startCli(['alerts', 'send'], env());
+    running.push(sender);
+    const expected = stored.map((f) => alertIdFor(f.id)).sort();
+    await waitFor(() => receiver.acceptedKeys('/hook').size === expected.length, { timeoutMs: 120000, intervalMs: 500, what: 'every alert delivered' });
+    expect([...receiver.acceptedKeys('/hook')].sort()).toEqual(expected);
+    expect(receiver.received.every((r) => r.signatureValid && expected.includes(r.idempotencyKey))).toBe(true);
+  });
+});
