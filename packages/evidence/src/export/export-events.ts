@@ -8,7 +8,6 @@ import {
   resolveTimeRange,
   search,
   type Scope,
-  type SearchFilters,
   type SearchOptions,
   type TypedEvent,
 } from '@trailscope/query';
