@@ -168,6 +168,7 @@ export function buildOpenApiDocument(version = '0.1.0'): Record<string, unknown>
       '/v1/health': { get: { summary: 'Liveness and OpenSearch reachability', security: [], responses: { '200': { description: 'healthy' }, '503': { description: 'OpenSearch unavailable' } } } },
       '/v1/stats': { get: { summary: 'Ingest lag, queue depth, failed files and index sizes (unrestricted keys only)', responses: { '200': { description: 'statistics' }, ...errors(401, 403) } } },
       '/v1/openapi.json': { get: { summary: 'This document', security: [], responses: { '200': { description: 'OpenAPI 3.1' } } } },
+      '/v1/session': { get: { summary: 'The calling API key (id, name) and its scope (accounts, regions); what the web console shows', responses: { '200': { description: 'key and scope' }, ...errors(401) } } },
       '/': {
         post: {
           summary: 'CloudTrail LookupEvents (AWS JSON 1.1, X-Amz-Target: CloudTrail_20131101.LookupEvents, SigV4 with key id/secret)',

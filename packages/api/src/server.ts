@@ -10,6 +10,7 @@ import { registerV1Routes } from './routes/v1-routes';
 import { registerLookupEventsRoute } from './routes/lookup-events-route';
 import { registerFindingsRoutes } from './routes/findings-routes';
 import { registerExportRoute } from './routes/export-route';
+import { registerConsoleRoutes } from './routes/console-routes';
 import { createSearchCursors } from './routes/search-cursors';
 import { requestLogger } from './request-log';
 import type { QueueCounts } from './stats';
@@ -89,5 +90,6 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   registerFindingsRoutes(app, deps);
   registerExportRoute(app, { ...deps, cursors, searchTimeoutMs: timeouts.searchTimeoutMs });
   registerLookupEventsRoute(app, { ...deps, cursors, limits });
+  registerConsoleRoutes(app);
   return app;
 }
