@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 import type { Command } from 'commander';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
@@ -6,6 +7,7 @@ import { generateTrail, uploadFiles } from '@trailscope/fixtures';
 import { TrailscopeError, errorMessageOf } from '@trailscope/model';
 import { createLogger, createOpenSearchClient, createS3Client, loadConfig } from '@trailscope/runtime';
 import { stackUp } from '@trailscope/stack';
+import { createKeyStore } from '@trailscope/api';
 
 /** A small organization: two member accounts in an organization trail plus one standalone account. */
 const DEMO = {
@@ -102,8 +104,28 @@ export function registerDemoCommand(program: Command): void {
       const search = await runTrailscope(searchArgs, env);
       if (search !== 0) throw new TrailscopeError('INTERNAL', `the demo search exited with ${search}`);
 
+      // A key for the web console; without a configured server key the demo draws one, and serve must run with it.
+      const serverKey = demoConfig.api.serverKey ?? randomBytes(32).toString('hex');
+      const keyClient = createOpenSearchClient(demoConfig);
+      let consoleKey: { id: string; secret: string };
+      try {
+        consoleKey = await createKeyStore(keyClient, demoConfig.names, serverKey).create({ name: 'demo console' });
+      } finally {
+        await keyClient.close();
+      }
+      const host = demoConfig.api.host === '0.0.0.0' || demoConfig.api.host === '::' ? 'localhost' : demoConfig.api.host;
+      const serveCommand = demoConfig.api.serverKey
+        ? 'npx trailscope --namespace demo serve'
+        : `TRAILSCOPE_SERVER_KEY=${serverKey} npx trailscope --namespace demo serve`;
+
       process.stderr.write(
         [
+          '',
+          'Web console (Event history in the browser):',
+          `  start the API:  ${serveCommand}`,
+          `  then open:      http://${host}:${demoConfig.api.port}/`,
+          `  key id:         ${consoleKey.id}`,
+          `  secret:         ${consoleKey.secret}`,
           '',
           'Try more (the demo data lives in namespace "demo"):',
           '  npx trailscope --namespace demo search --errors-only --limit 10',
