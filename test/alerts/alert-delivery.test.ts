@@ -190,6 +190,14 @@ maxEventAge: ${Math.ceil((Date.now() - Date.parse('2026-03-01T00:00:00Z')) / 86_
     expect(failed.every((f) => f.reason.includes('answered HTTP 404'))).toBe(true);
     expect(receiver.received.filter((r) => r.path === '/gone' && r.status === 404)).toHaveLength(3);
 
+    // once the destination is fixed, --retry sends them
+    receiver.statusByPath.delete('/gone');
+    const retried = await runCli(['alerts', 'failed', '--retry', '--json'], { env: env() });
+    expect(JSON.parse(retried.stdout)).toEqual({ retried: 3 });
+    await waitFor(() => receiver.acceptedKeys('/gone').size === 3, { timeoutMs: 120000, what: 'the retried alerts delivered' });
+    expect([...receiver.acceptedKeys('/gone')].sort()).toEqual([...receiver.acceptedKeys('/slack')].sort());
+    expect((await runCli(['alerts', 'failed', '--json'], { env: env() })).stdout).toBe('');
+
     worker.child.kill('SIGTERM');
     await worker.exited;
   });

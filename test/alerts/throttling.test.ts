@@ -153,6 +153,15 @@ maxEventAge: ${MAX_AGE_DAYS}d
     ]);
     expect(got[0]?.body.groupKey).toBe(`userIdentity.arn=${ARN}, eventName=ListBuckets`);
     expect(got[1]?.idempotencyKey).toBe(`${String(got[0]?.body.id)}-summary`);
+
+    // alerts tail shows the one alert queued (summaries go only to destinations)
+    const tail = startCli(['alerts', 'tail', '--all'], env());
+    running.push(tail);
+    await waitFor(() => tail.output().stdout.includes('\n'), { timeoutMs: 60000, what: 'alerts tail printed a line' });
+    tail.child.kill('SIGTERM');
+    await tail.exited;
+    const tailed = tail.output().stdout.trim().split('\n').map((l) => JSON.parse(l) as { id: string; count: number });
+    expect(tailed.map((a) => [a.id, a.count])).toEqual([[got[0]?.body.id, 1]]);
     worker.child.kill('SIGTERM');
     await worker.exited;
   });

@@ -136,7 +136,8 @@ function addTail(alerts: Command): void {
   alerts
     .command('tail')
     .description('print alerts as they are queued, one JSON object per line, until stopped')
-    .action(async (_opts: unknown, cmd: Command) => {
+    .option('--all', 'first print the recent alerts kept (the last 10,000 or so)')
+    .action(async (opts: { all?: boolean }, cmd: Command) => {
       const config = configFrom(cmd);
       const redis = createRedis(config);
       let stop = false;
@@ -146,7 +147,7 @@ function addTail(alerts: Command): void {
         redis.disconnect();
       });
       shutdown.listen();
-      let last = '$';
+      let last = opts.all ? '0' : '$';
       while (!stop) {
         let res: Array<[string, Array<[string, string[]]>]> | null;
         try {
