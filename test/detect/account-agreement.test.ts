@@ -57,7 +57,7 @@ describe('records without recipientAccountId get the account of their log file k
     await mkdir(join(dir, 'rules'));
     await writeFile(join(dir, 'rules', 'rule.yml'), ruleText);
     const body = gzipLogFile([JSON.stringify(record)]);
-    await uploadFiles(scope.s3, scope.bucket, [{ key, body, account: KEY_ACCOUNT, region: 'eu-west-1', deliveryDate: '2026-03-11', records: [record], rawRecords: [JSON.stringify(record)] }]);
+    await uploadFiles(scope.s3, scope.bucket, [{ key, body }]);
     // the same file as `aws s3 sync` leaves it, and the record alone as NDJSON
     await mkdir(dirname(join(dir, 'synced', key)), { recursive: true });
     await writeFile(join(dir, 'synced', key), body);

@@ -45,7 +45,7 @@ describe('the OpenSearch error mapper', () => {
       responseError(429, { type: 'es_rejected_execution_exception', reason: 'queue full' }),
       responseError(500, { type: 'exception', reason: 'boom' }),
       new errors.ConnectionError('socket hang up'),
-      new errors.TimeoutError('Request timed out'),
+      new errors.TimeoutError('Request timed out', {} as never),
       new errors.NoLivingConnectionsError('none', {} as never),
       socket,
     ];

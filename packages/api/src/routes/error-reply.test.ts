@@ -6,6 +6,14 @@ const DETAIL = 'read API key on prod-apikeys: OpenSearch unreachable (connect EC
 const CALLER: ErrorCode[] = ['USAGE', 'VALIDATION_FAILED', 'INVALID_CURSOR', 'QUERY_TOO_COSTLY', 'NOT_FOUND', 'UNAUTHORIZED', 'FORBIDDEN', 'RATE_LIMITED', 'TIMEOUT'];
 
 // fastify's inject needs an ES module jest does not load here: a real loopback listener instead
+function headersOf(headers: Headers): Record<string, string> {
+  const out: Record<string, string> = {};
+  headers.forEach((value, name) => {
+    out[name] = value;
+  });
+  return out;
+}
+
 async function answerTo(err: unknown) {
   const app = Fastify({ genReqId: () => 'req-fixed-id' });
   app.get('/', async () => {
@@ -15,7 +23,7 @@ async function answerTo(err: unknown) {
   const url = await app.listen({ port: 0, host: '127.0.0.1' });
   try {
     const res = await fetch(url);
-    return { status: res.status, body: (await res.json()) as { error: { code: string; message: string; requestId: string } }, headers: Object.fromEntries(res.headers) };
+    return { status: res.status, body: (await res.json()) as { error: { code: string; message: string; requestId: string } }, headers: headersOf(res.headers) };
   } finally {
     await app.close();
   }
