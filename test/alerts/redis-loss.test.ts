@@ -15,7 +15,7 @@ const ACCOUNT = '333333333333';
 const SECRET = 'redis-loss-secret-0123456789';
 const RULE_ID = '7c3f0000-0000-4000-8000-000000000001';
 
-function record(i: number): Record<string, unknown> {
+function record(i: number, batch = 'cccccccccccc'): Record<string, unknown> {
   return {
     eventVersion: '1.09',
     userIdentity: { type: 'AssumedRole', arn: `arn:aws:sts::${ACCOUNT}:assumed-role/Admin/u${i}`, accountId: ACCOUNT },
@@ -27,13 +27,19 @@ function record(i: number): Record<string, unknown> {
     userAgent: 'aws-cli/2',
     requestParameters: { name: `trail-${i}` },
     responseElements: null,
-    eventID: `7c3f${String(i).padStart(4, '0')}-aaaa-4bbb-8ccc-cccccccccccc`,
+    eventID: `7c3f${String(i).padStart(4, '0')}-aaaa-4bbb-8ccc-${batch}`,
     readOnly: false,
     eventType: 'AwsApiCall',
     managementEvent: true,
     recipientAccountId: ACCOUNT,
     eventCategory: 'Management',
   };
+}
+
+function logFile(batch: string, suffix: string): GeneratedFile {
+  const records = Array.from({ length: 5 }, (_, i) => record(i, batch));
+  const rawRecords = records.map((r) => JSON.stringify(r));
+  return { key: logFileKey({ account: ACCOUNT, region: 'eu-west-1', fileTimeMs: Date.parse('2026-05-01T10:10:00Z'), suffix }), body: gzipLogFile(rawRecords), account: ACCOUNT, region: 'eu-west-1', deliveryDate: '2026-05-01', records, rawRecords };
 }
 
 async function unlinkMatching(scope: TestScope, pattern: string): Promise<number> {
@@ -47,13 +53,36 @@ async function unlinkMatching(scope: TestScope, pattern: string): Promise<number
   return n;
 }
 
-describe('alerts queued before Redis lost its data', () => {
+describe('alerts queued before Redis lost its data, and over the queue bound', () => {
   let scope: TestScope;
   let queue: IngestQueue;
   let dir: string;
   let receiver: AlertReceiver;
   const running: CliProcess[] = [];
   const env = () => ({ TRAILSCOPE_NAMESPACE: scope.ns, TRAILSCOPE_JOB_LOCK_MS: '4000' });
+  const alertsFile = (extra: string) => `destinations:
+  - {name: hook, type: webhook, url: "${receiver.url('/hook')}", secret: "${SECRET}"}
+routes:
+  - {destination: hook}
+delivery: {backoffBase: 200ms, backoffMax: 1s, reconcile: 2s${extra}}
+maxEventAge: ${Math.ceil((Date.now() - Date.parse('2026-05-01T00:00:00Z')) / 86_400_000) + 30}d
+`;
+
+  async function ingest(): Promise<void> {
+    expect((await runCli(['backfill', '--bucket', scope.bucket, '--json'], { env: env() })).code).toBe(0);
+    const worker = startCli(['worker', '--concurrency', '2'], env());
+    running.push(worker);
+    await waitFor(async () => (await pendingCounts(queue)).total === 0, { timeoutMs: 240000, intervalMs: 500, what: 'ingest queue drained' });
+    await waitFor(async () => (await scope.redis.zcard(`${scope.config.names.redisPrefix}detect:pending`)) === 0, { timeoutMs: 120000, intervalMs: 500, what: 'every indexed file evaluated' });
+    worker.child.kill('SIGTERM');
+    await worker.exited;
+  }
+
+  async function findings(): Promise<FindingDoc[]> {
+    await scope.opensearch.indices.refresh({ index: scope.config.names.findingsIndex });
+    const res = await scope.opensearch.search({ index: scope.config.names.findingsIndex, body: { size: 100, query: { match_all: {} } } as never });
+    return (res.body as unknown as { hits: { hits: Array<{ _source: FindingDoc }> } }).hits.hits.map((h) => h._source);
+  }
 
   beforeAll(async () => {
     scope = await createScope('t-alert-loss');
@@ -62,20 +91,7 @@ describe('alerts queued before Redis lost its data', () => {
     receiver = new AlertReceiver(await freePort(), SECRET);
     await mkdir(join(dir, 'rules'));
     await writeFile(join(dir, 'rules', 'stop.yml'), `title: Test logging stopped\nid: ${RULE_ID}\nstatus: test\nlogsource: {product: aws, service: cloudtrail}\ndetection:\n  sel: {eventName: StopLogging}\n  condition: sel\nlevel: high\n`);
-    await writeFile(
-      join(dir, 'alerts.yml'),
-      `destinations:
-  - {name: hook, type: webhook, url: "${receiver.url('/hook')}", secret: "${SECRET}"}
-routes:
-  - {destination: hook}
-delivery: {backoffBase: 200ms, backoffMax: 1s, reconcile: 2s}
-maxEventAge: ${Math.ceil((Date.now() - Date.parse('2026-05-01T00:00:00Z')) / 86_400_000) + 30}d
-`,
-    );
-    const records = Array.from({ length: 5 }, (_, i) => record(i));
-    const rawRecords = records.map((r) => JSON.stringify(r));
-    const file: GeneratedFile = { key: logFileKey({ account: ACCOUNT, region: 'eu-west-1', fileTimeMs: Date.parse('2026-05-01T10:10:00Z'), suffix: '7c3f000000000001' }), body: gzipLogFile(rawRecords), account: ACCOUNT, region: 'eu-west-1', deliveryDate: '2026-05-01', records, rawRecords };
-    await uploadFiles(scope.s3, scope.bucket, [file]);
+    await uploadFiles(scope.s3, scope.bucket, [logFile('cccccccccccc', '7c3f000000000001')]);
     await installTemplates(scope.opensearch, scope.config);
   });
 
@@ -92,18 +108,10 @@ maxEventAge: ${Math.ceil((Date.now() - Date.parse('2026-05-01T00:00:00Z')) / 86_
 
   it('every alert is delivered after the alert queues were wiped from Redis', async () => {
     expect((await runCli(['rules', 'apply', join(dir, 'rules')], { env: env() })).code).toBe(0);
+    await writeFile(join(dir, 'alerts.yml'), alertsFile(''));
     expect((await runCli(['alerts', 'apply', join(dir, 'alerts.yml')], { env: env() })).code).toBe(0);
-    expect((await runCli(['backfill', '--bucket', scope.bucket, '--json'], { env: env() })).code).toBe(0);
-    const worker = startCli(['worker', '--concurrency', '2'], env());
-    running.push(worker);
-    await waitFor(async () => (await pendingCounts(queue)).total === 0, { timeoutMs: 240000, intervalMs: 500, what: 'ingest queue drained' });
-    await waitFor(async () => (await scope.redis.zcard(`${scope.config.names.redisPrefix}detect:pending`)) === 0, { timeoutMs: 120000, intervalMs: 500, what: 'every indexed file evaluated' });
-    worker.child.kill('SIGTERM');
-    await worker.exited;
-
-    await scope.opensearch.indices.refresh({ index: scope.config.names.findingsIndex });
-    const res = await scope.opensearch.search({ index: scope.config.names.findingsIndex, body: { size: 100, query: { match_all: {} } } as never });
-    const stored = (res.body as unknown as { hits: { hits: Array<{ _source: FindingDoc }> } }).hits.hits.map((h) => h._source);
+    await ingest();
+    const stored = await findings();
     expect(stored).toHaveLength(5);
 
     // what a Redis restart without persistence does to the queued alerts
@@ -117,5 +125,30 @@ maxEventAge: ${Math.ceil((Date.now() - Date.parse('2026-05-01T00:00:00Z')) / 86_
     await waitFor(() => receiver.acceptedKeys('/hook').size === expected.length, { timeoutMs: 120000, intervalMs: 500, what: 'every alert delivered' });
     expect([...receiver.acceptedKeys('/hook')].sort()).toEqual(expected);
     expect(receiver.received.every((r) => r.signatureValid && expected.includes(r.idempotencyKey))).toBe(true);
+    sender.child.kill('SIGTERM');
+    await sender.exited;
+  });
+
+  it('alerts over delivery.maxQueued are dead-lettered at once, listed, and sent by --retry', async () => {
+    await writeFile(join(dir, 'alerts.yml'), alertsFile(', maxQueued: 3'));
+    expect((await runCli(['alerts', 'apply', join(dir, 'alerts.yml')], { env: env() })).code).toBe(0);
+    const before = new Set((await findings()).map((f) => f.id));
+    await uploadFiles(scope.s3, scope.bucket, [logFile('dddddddddddd', '7c3f000000000002')]);
+    await ingest();
+    const fresh = (await findings()).filter((f) => !before.has(f.id));
+    expect(fresh).toHaveLength(5);
+    const expected = fresh.map((f) => alertIdFor(f.id)).sort();
+
+    const failed = await runCli(['alerts', 'failed', '--json'], { env: env() });
+    const rows = failed.stdout.trim().split('\n').map((l) => JSON.parse(l) as { alertId: string; reason: string; destination: string });
+    expect(rows.map((r) => r.alertId).sort()).toEqual(expected);
+    expect(rows.every((r) => r.destination === 'hook' && r.reason.includes('delivery.maxQueued'))).toBe(true);
+
+    const sender = startCli(['alerts', 'send'], env());
+    running.push(sender);
+    const retried = await runCli(['alerts', 'failed', '--retry', '--json'], { env: env() });
+    expect(JSON.parse(retried.stdout)).toEqual({ retried: 5 });
+    await waitFor(() => expected.every((k) => receiver.acceptedKeys('/hook').has(k)), { timeoutMs: 120000, intervalMs: 500, what: 'the overflowed alerts delivered' });
+    expect((await runCli(['alerts', 'failed', '--json'], { env: env() })).stdout).toBe('');
   });
 });

@@ -151,9 +151,22 @@ export class AlertPlanner {
       tail.push(alert);
     }
     let queued = 0;
-    // the OpenSearch record first: a Redis that loses the jobs afterwards loses nothing
-    await recordQueued(opensearch, names, [...jobs].flatMap(([destination, list]) => list.map((job) => ({ destination, job, dueMs: nowMs + (job.delayMs ?? 0) }))), now);
+    const entries = (destination: string, list: AlertJob[]) => list.map((job) => ({ destination, job, dueMs: nowMs + (job.delayMs ?? 0) }));
+    const fits: Array<[string, AlertJob[]]> = [];
     for (const [dest, list] of jobs) {
+      const c = await this.queue(dest).getJobCounts('waiting', 'delayed', 'prioritized', 'paused');
+      const held = Object.values(c).reduce((a, b) => a + b, 0);
+      if (held + list.length <= config.delivery.maxQueued) {
+        fits.push([dest, list]);
+        continue;
+      }
+      // a destination that stopped taking alerts must not fill Redis: these are dead-lettered at once
+      await recordQueued(opensearch, names, entries(dest, list), now, 'overflow');
+      this.deps.logger?.error({ destination: dest, alerts: list.length, held, maxQueued: config.delivery.maxQueued }, 'alert queue full; alerts dead-lettered (alerts failed lists them, --retry queues them)');
+    }
+    // the OpenSearch record first: a Redis that loses the jobs afterwards loses nothing
+    await recordQueued(opensearch, names, fits.flatMap(([destination, list]) => entries(destination, list)), now);
+    for (const [dest, list] of fits) {
       await addAlertJobs(this.queue(dest), list);
       queued += list.length;
     }

@@ -86,6 +86,11 @@ const Delivery = z.strictObject({
   timeout: duration.default(10_000),
   /** How often a sender looks for queued alerts its queue lost (a Redis without persistence) and queues them again. */
   reconcile: duration.default(30_000),
+  /**
+   * Alerts waiting in one destination's queue at most: the Redis memory a dead destination can hold. Alerts over it
+   * are not queued but dead-lettered at once (listed by `alerts failed`, queued again by `--retry`).
+   */
+  maxQueued: z.number({ error: 'must be a whole number' }).int().min(1).default(100_000),
 });
 
 export const AlertsConfigSchema = z
@@ -94,7 +99,7 @@ export const AlertsConfigSchema = z
     routes: z.array(Route).default([]),
     throttles: z.array(Throttle).default([]),
     exceptions: z.array(Exception).default([]),
-    delivery: Delivery.default({ maxRetry: 24 * 3_600_000, backoffBase: 1000, backoffMax: 15 * 60_000, timeout: 10_000, reconcile: 30_000 }),
+    delivery: Delivery.default({ maxRetry: 24 * 3_600_000, backoffBase: 1000, backoffMax: 15 * 60_000, timeout: 10_000, reconcile: 30_000, maxQueued: 100_000 }),
     /**
      * Findings whose last event is older than this when detected are recorded without alerting: a backfill of old
      * history pages nobody, live events (delivered within minutes) do.

@@ -16,13 +16,13 @@ export interface OutboxEntry {
 
 const docId = (destination: string, jobId: string) => `d-${destination}-${jobId}`;
 
-export async function recordQueued(client: OpenSearchClient, names: Pick<Names, 'namespace'>, entries: OutboxEntry[], now: Date): Promise<void> {
+export async function recordQueued(client: OpenSearchClient, names: Pick<Names, 'namespace'>, entries: OutboxEntry[], now: Date, status: 'queued' | 'overflow' = 'queued'): Promise<void> {
   if (entries.length === 0) return;
   await installAlertsIndex(client, names);
   const index = alertsIndex(names);
   const body = entries.flatMap((e) => [
     JSON.stringify({ create: { _index: index, _id: docId(e.destination, e.job.jobId) } }),
-    JSON.stringify({ kind: 'delivery', status: 'queued', destination: e.destination, key: e.job.jobId, dueMs: e.dueMs, job: JSON.stringify(e.job.data), at: now.toISOString() }),
+    JSON.stringify({ kind: 'delivery', status, destination: e.destination, key: e.job.jobId, dueMs: e.dueMs, job: JSON.stringify(e.job.data), at: now.toISOString() }),
   ]);
   try {
     const res = await client.bulk({ body: `${body.join('\n')}\n` as never });
@@ -34,7 +34,7 @@ export async function recordQueued(client: OpenSearchClient, names: Pick<Names, 
   }
 }
 
-export async function markDelivery(client: OpenSearchClient, names: Pick<Names, 'namespace'>, destination: string, jobId: string, status: 'sent' | 'failed', logger?: Logger): Promise<void> {
+export async function markDelivery(client: OpenSearchClient, names: Pick<Names, 'namespace'>, destination: string, jobId: string, status: 'sent' | 'failed' | 'queued', logger?: Logger): Promise<void> {
   try {
     await client.update({ index: alertsIndex(names), id: docId(destination, jobId), body: { doc: { status, at: new Date().toISOString() } } as never }, { ignore: [404] });
   } catch (err) {
@@ -75,4 +75,36 @@ export async function requeueLost(client: OpenSearchClient, names: Pick<Names, '
     after = hits[hits.length - 1]?.sort;
   }
   return requeued;
+}
+
+export interface OverflowedAlert {
+  destination: string;
+  jobId: string;
+  data: Record<string, unknown>;
+  at: string;
+}
+
+/** Alerts not queued because their destination's queue was full (`delivery.maxQueued`). */
+export async function listOverflowed(client: OpenSearchClient, names: Pick<Names, 'namespace'>, destination: string): Promise<OverflowedAlert[]> {
+  try {
+    const res = await client.search(
+      {
+        index: alertsIndex(names),
+        body: { size: 10_000, _source: ['key', 'job', 'at'], query: { bool: { filter: [{ term: { kind: 'delivery' } }, { term: { status: 'overflow' } }, { term: { destination } }] } }, sort: [{ dueMs: 'asc' }, { key: 'asc' }] } as never,
+      },
+      { ignore: [404] },
+    );
+    const hits = (res.body as { hits?: { hits: Array<{ _source: { key: string; job: string; at: string } }> } }).hits?.hits ?? [];
+    return hits.map((h) => ({ destination, jobId: h._source.key, data: JSON.parse(h._source.job) as Record<string, unknown>, at: h._source.at }));
+  } catch (err) {
+    throw toOpenSearchError(err, `reading overflowed alerts from ${alertsIndex(names)}`);
+  }
+}
+
+/** Queues overflowed alerts of a destination again; returns how many. */
+export async function requeueOverflowed(client: OpenSearchClient, names: Pick<Names, 'namespace'>, destination: string, queue: AlertQueue): Promise<number> {
+  const list = await listOverflowed(client, names, destination);
+  await addAlertJobs(queue, list.map((o) => ({ jobId: o.jobId, data: o.data })));
+  for (const o of list) await markDelivery(client, names, destination, o.jobId, 'queued');
+  return list.length;
 }

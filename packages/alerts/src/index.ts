@@ -9,3 +9,4 @@ export { alertsFileFromEnv, alertsIndex, loadAlerts, storeAlerts, type LoadedAle
 export { activeMutes, muteRule, type Mute } from './mutes';
 export { AlertPlanner, exceptedCounts, tailStreamKey, type AlertPlan } from './alert-planner';
 export { backoffMs, startAlertSender, type AlertSender } from './alert-sender';
+export { listOverflowed, markDelivery, requeueOverflowed, type OverflowedAlert } from './delivery-outbox';

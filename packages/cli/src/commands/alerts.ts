@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { alertsFileFromEnv, durationMs, exceptedCounts, loadAlerts, muteRule, startAlertSender, storeAlerts, tailStreamKey } from '@trailscope/alerts';
+import { alertsFileFromEnv, durationMs, exceptedCounts, listOverflowed, loadAlerts, markDelivery, requeueOverflowed, muteRule, startAlertSender, storeAlerts, tailStreamKey } from '@trailscope/alerts';
 import { TrailscopeError } from '@trailscope/model';
 import { createAlertQueue, listFailedAlerts, retryFailedAlerts, type FailedAlert } from '@trailscope/queue';
 import { createLogger, createOpenSearchClient, createRedis, createShutdown, type Config, type OpenSearchClient } from '@trailscope/runtime';
@@ -82,8 +82,17 @@ function addFailed(alerts: Command): void {
         for (const d of loaded.config.destinations) {
           const queue = createAlertQueue(config, d.name, redis);
           try {
-            if (opts.retry) retried += await retryFailedAlerts(queue);
-            else all.push(...(await listFailedAlerts(queue, d.name)));
+            if (opts.retry) {
+              const failed = await listFailedAlerts(queue, d.name);
+              retried += await retryFailedAlerts(queue);
+              for (const f of failed) await markDelivery(opensearch, config.names, d.name, f.jobId, 'queued');
+              retried += await requeueOverflowed(opensearch, config.names, d.name, queue);
+            } else {
+              all.push(...(await listFailedAlerts(queue, d.name)));
+              for (const o of await listOverflowed(opensearch, config.names, d.name)) {
+                all.push({ destination: d.name, jobId: o.jobId, data: o.data, reason: `not queued: ${d.name} already held delivery.maxQueued alerts`, attempts: 0, failedAt: o.at });
+              }
+            }
           } finally {
             await queue.close();
           }
