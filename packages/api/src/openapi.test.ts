@@ -21,6 +21,12 @@ describe('OpenAPI document', () => {
     }
   });
 
+  it('documents the body and headers of alert webhooks', () => {
+    const hook = (buildOpenApiDocument() as { webhooks: { alert: { post: { parameters: Array<{ name: string }>; requestBody: { content: Record<string, { schema: { required: string[] } }> } } } } }).webhooks.alert.post;
+    expect(hook.parameters.map((p) => p.name)).toEqual(['X-Trailscope-Signature', 'Idempotency-Key']);
+    expect(hook.requestBody.content['application/json']?.schema.required).toEqual(expect.arrayContaining(['id', 'kind', 'ruleId', 'level', 'findingUrl', 'count', 'more']));
+  });
+
   it('documents every route', () => {
     expect(Object.keys(doc.paths).sort()).toEqual(['/', '/v1/aggregations', '/v1/events', '/v1/events/{eventId}', '/v1/findings', '/v1/findings/{id}', '/v1/findings/{id}/status', '/v1/health', '/v1/openapi.json', '/v1/session', '/v1/stats']);
   });

@@ -113,6 +113,50 @@ export function buildOpenApiDocument(version = '0.1.0'): Record<string, unknown>
       securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: '<keyId>.<secret> from `trailscope keys create`' } },
     },
     security: [{ apiKey: [] }],
+    webhooks: {
+      alert: {
+        post: {
+          summary: 'What a webhook destination of `trailscope alerts` receives (one POST per alert, retried with the same Idempotency-Key)',
+          security: [],
+          parameters: [
+            { name: 'X-Trailscope-Signature', in: 'header', required: true, schema: { type: 'string', pattern: '^sha256=[0-9a-f]{64}$' }, description: 'hex HMAC-SHA256 of the exact body with the destination secret' },
+            { name: 'Idempotency-Key', in: 'header', required: true, schema: { type: 'string' }, description: 'the alert id' },
+          ],
+          requestBody: {
+            required: true,
+            content: {
+              'application/json': {
+                schema: {
+                  type: 'object',
+                  required: ['id', 'kind', 'ruleId', 'ruleTitle', 'level', 'tags', 'findingId', 'findingUrl', 'eventTime', 'eventIds', 'count', 'more'],
+                  properties: {
+                    id: { type: 'string', description: 'alert id (the Idempotency-Key); a summary has the id of its alert plus "-summary"' },
+                    kind: { enum: ['alert', 'summary'], description: 'summary: sent when a throttling window ends with more matches than its first' },
+                    ruleId: { type: 'string' },
+                    ruleTitle: { type: 'string' },
+                    level: { type: 'string' },
+                    tags: { type: 'array', items: { type: 'string' } },
+                    findingId: { type: 'string' },
+                    findingUrl: { type: 'string', description: '<apiUrl>/v1/findings/<findingId>' },
+                    eventTime: { type: 'string', format: 'date-time' },
+                    eventIds: { type: 'array', items: { type: 'string' }, maxItems: 10 },
+                    account: { type: 'string' },
+                    region: { type: 'string' },
+                    principal: { type: 'string' },
+                    sourceIp: { type: 'string' },
+                    groupKey: { type: 'string', description: 'throttled rules: field=value pairs of the group' },
+                    windowStart: { type: 'string', format: 'date-time' },
+                    count: { type: 'integer', description: 'matches of the group in the window so far' },
+                    more: { type: 'integer', description: 'count - 1' },
+                  },
+                },
+              },
+            },
+          },
+          responses: { '200': { description: 'any 2xx: delivered' }, '429': { description: 'retried with backoff' }, '503': { description: 'any 5xx: retried with backoff' }, '400': { description: 'any other 4xx: dead-lettered, not retried' } },
+        },
+      },
+    },
     paths: {
       '/v1/events': {
         get: {
