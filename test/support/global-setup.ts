@@ -6,11 +6,11 @@
  * - else the local stack in .trailscope/test-stack, started now.
  * A local stack that a harness started is stopped by the teardown of the last jest run using it.
  */
-import type { Endpoints } from './services';
+import type { StackEndpoints } from '@trailscope/stack';
 import { TEST_STACK_DIR, buildOnce, dockerAvailable, localStackRunning, stackModule, startContainers } from './services';
 import { setTeardownAction } from './teardown-action';
 
-function exportEndpoints(endpoints: Endpoints, mode: string): void {
+function exportEndpoints(endpoints: StackEndpoints, mode: string): void {
   Object.assign(process.env, endpoints);
   process.env.TRAILSCOPE_TEST_MODE = mode;
 }

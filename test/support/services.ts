@@ -5,6 +5,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
+import type { StackEndpoints } from '@trailscope/stack';
 
 export const REPO_ROOT = path.resolve(__dirname, '..', '..');
 /** Separate from the developer's `.trailscope/stack` so tests never touch a stack someone uses by hand. */
@@ -14,15 +15,6 @@ export const OPENSEARCH_IMAGE = 'opensearchproject/opensearch:2.19.1';
 export const REDIS_IMAGE = 'redis:7';
 export const MINIO_IMAGE = 'minio/minio:RELEASE.2025-09-07T16-13-09Z';
 const MINIO_CREDENTIALS = { user: 'minioadmin', password: 'minioadmin' };
-
-export interface Endpoints {
-  OPENSEARCH_URL: string;
-  REDIS_URL: string;
-  S3_ENDPOINT: string;
-  AWS_ACCESS_KEY_ID: string;
-  AWS_SECRET_ACCESS_KEY: string;
-  AWS_REGION: string;
-}
 
 /** The CLI tests spawn the built binary, so the build must match the sources; `tsc -b` is a no-op when it does. */
 export function buildOnce(): void {
@@ -73,7 +65,7 @@ export async function dockerAvailable(): Promise<{ available: boolean; reason?: 
 }
 
 export interface Containers {
-  endpoints: Endpoints;
+  endpoints: StackEndpoints;
   stop: () => Promise<void>;
 }
 

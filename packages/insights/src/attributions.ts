@@ -1,8 +1,8 @@
 import { FIELDS } from '@trailscope/model';
-import { toOpenSearchError, type Config, type OpenSearchClient } from '@trailscope/runtime';
+import type { Config, OpenSearchClient } from '@trailscope/runtime';
 import type { Attribution, AttributionValue } from './insight-record';
 import type { InsightsConfig } from './insights-config';
-import { seriesFilter } from './series-counts';
+import { aggregateEvents, seriesFilter } from './series-counts';
 import type { InsightType, SeriesKey } from './series-key';
 
 const TOP = 5;
@@ -40,24 +40,15 @@ export async function attributionsOf(
     filter: { bool: { filter: [seriesFilter(args.type, insights, {}, from, to), ...seriesTerms] } },
     aggs: terms,
   });
-  const index = config.names.eventsAlias;
-  let res;
-  try {
-    res = await client.search({
-      index,
-      ignore_unavailable: true,
-      allow_no_indices: true,
-      body: {
-        size: 0,
-        track_total_hits: false,
-        query: { range: { [FIELDS.eventTime]: { gte: Math.min(args.insight[0], args.baseline[0]), lt: Math.max(args.insight[1], args.baseline[1]), format: 'epoch_millis' } } },
-        aggs: { insight: period(args.insight), baseline: period(args.baseline) },
-      },
-    });
-  } catch (err) {
-    throw toOpenSearchError(err, `reading the attributions of an insight from ${index}`, { target: index });
-  }
-  const aggs = res.body.aggregations as { insight: Terms; baseline: Terms };
+  const aggs = await aggregateEvents<{ insight: Terms; baseline: Terms }>(
+    client,
+    config,
+    {
+      query: { range: { [FIELDS.eventTime]: { gte: Math.min(args.insight[0], args.baseline[0]), lt: Math.max(args.insight[1], args.baseline[1]), format: 'epoch_millis' } } },
+      aggs: { insight: period(args.insight), baseline: period(args.baseline) },
+    },
+    `reading the attributions of an insight from ${config.names.eventsAlias}`,
+  );
   const minutes = ([from, to]: [number, number]) => Math.max(1, (to - from) / 60_000);
   const values = (t: Terms, attribute: string, m: number): AttributionValue[] =>
     (t[attribute]?.buckets ?? []).map((b) => ({ value: String(b.key), average: b.doc_count / m }));

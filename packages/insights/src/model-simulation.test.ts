@@ -1,23 +1,7 @@
-import { createRandom, type Random } from '@trailscope/fixtures';
+import { createRandom, poisson, type Random } from '@trailscope/fixtures';
 import { DAY_MS, HOUR_MS, hourBaseline, MINUTE_MS } from './baseline';
 import { CusumDetector, type DetectorEvent } from './cusum-detector';
 import { loadInsightsConfig } from './insights-config';
-
-function poisson(rng: Random, lambda: number): number {
-  if (lambda > 40) return Math.max(0, Math.round(lambda + Math.sqrt(lambda) * gaussian(rng)));
-  const l = Math.exp(-lambda);
-  let k = 0;
-  let p = 1;
-  do {
-    k++;
-    p *= rng.next();
-  } while (p > l);
-  return k - 1;
-}
-
-function gaussian(rng: Random): number {
-  return Math.sqrt(-2 * Math.log(1 - rng.next())) * Math.cos(2 * Math.PI * rng.next());
-}
 
 interface Spike {
   startMs: number;

@@ -29,6 +29,30 @@ export function seriesFilter(type: InsightType, insights: Pick<InsightsConfig, '
   };
 }
 
+/**
+ * One size-0 search of the events alias for aggregations only, missing indices read as no events; `what` is the
+ * error's description of the read. Returns the response's aggregations.
+ */
+export async function aggregateEvents<T>(
+  client: OpenSearchClient,
+  config: Pick<Config, 'names'>,
+  body: { query: Record<string, unknown>; aggs: Record<string, unknown> },
+  what: string,
+): Promise<T> {
+  const index = config.names.eventsAlias;
+  try {
+    const res = await client.search({
+      index,
+      ignore_unavailable: true,
+      allow_no_indices: true,
+      body: { size: 0, track_total_hits: false, query: body.query, aggs: body.aggs } as never,
+    });
+    return res.body.aggregations as T;
+  } catch (err) {
+    throw toOpenSearchError(err, what, { target: index });
+  }
+}
+
 function compositeSources(type: InsightType): Array<Record<string, { terms: { field: string } }>> {
   const sources: Array<Record<string, { terms: { field: string } }>> = [
     { account: { terms: { field: FIELDS.account } } },
@@ -67,31 +91,23 @@ export async function seriesCounts(
   const bucketMs = args.interval === '1m' ? 60_000 : 3_600_000;
   const slots = Math.ceil((args.toMs - args.fromMs) / bucketMs) + 1;
   const size = Math.max(1, Math.min(1000, Math.floor(MAX_BUCKETS_PER_PAGE / slots)));
-  const index = config.names.eventsAlias;
   let after: Record<string, string> | undefined;
   for (;;) {
-    let res;
-    try {
-      res = await client.search({
-        index,
-        ignore_unavailable: true,
-        allow_no_indices: true,
-        body: {
-          size: 0,
-          track_total_hits: false,
-          query: seriesFilter(args.type, insights, args.scope, args.fromMs, args.toMs),
-          aggs: {
-            series: {
-              composite: { size, sources: compositeSources(args.type), ...(after ? { after } : {}) },
-              aggs: { per: { date_histogram: { field: FIELDS.eventTime, fixed_interval: args.interval, min_doc_count: 1 } } },
-            },
+    const aggregations = await aggregateEvents<{ series?: { buckets: CompositeBucket[]; after_key?: Record<string, string> } } | undefined>(
+      client,
+      config,
+      {
+        query: seriesFilter(args.type, insights, args.scope, args.fromMs, args.toMs),
+        aggs: {
+          series: {
+            composite: { size, sources: compositeSources(args.type), ...(after ? { after } : {}) },
+            aggs: { per: { date_histogram: { field: FIELDS.eventTime, fixed_interval: args.interval, min_doc_count: 1 } } },
           },
         },
-      });
-    } catch (err) {
-      throw toOpenSearchError(err, `counting ${args.type} series in ${index}`, { target: index });
-    }
-    const agg = (res.body.aggregations as { series?: { buckets: CompositeBucket[]; after_key?: Record<string, string> } } | undefined)?.series;
+      },
+      `counting ${args.type} series in ${config.names.eventsAlias}`,
+    );
+    const agg = aggregations?.series;
     const buckets = agg?.buckets ?? [];
     for (const b of buckets) {
       const key: SeriesKey = { account: b.key.account!, region: b.key.region!, eventSource: b.key.eventSource!, eventName: b.key.eventName! };

@@ -1,4 +1,4 @@
-import { createRandom, type Random } from '@trailscope/fixtures';
+import { createRandom, poisson } from '@trailscope/fixtures';
 import type { EventDoc } from '@trailscope/model';
 import { normalize } from '@trailscope/parser';
 
@@ -44,21 +44,6 @@ export interface Trail {
   anomalies: Anomaly[];
   /** The API that is called almost never, then twice in one minute of the analysed day. */
   quiet: { account: string; region: string; eventSource: string; eventName: string; atMs: number };
-}
-
-function poisson(rng: Random, lambda: number): number {
-  if (lambda > 40) {
-    const g = Math.sqrt(-2 * Math.log(1 - rng.next())) * Math.cos(2 * Math.PI * rng.next());
-    return Math.max(0, Math.round(lambda + Math.sqrt(lambda) * g));
-  }
-  const l = Math.exp(-lambda);
-  let k = 0;
-  let p = 1;
-  do {
-    k++;
-    p *= rng.next();
-  } while (p > l);
-  return k - 1;
 }
 
 /** The rate of the daily cycle: busiest mid-afternoon UTC, at half the mean before dawn. */

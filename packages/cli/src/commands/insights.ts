@@ -7,6 +7,7 @@ import { TrailscopeError } from '@trailscope/model';
 import { startInsightsSchedule } from '@trailscope/queue';
 import { createLogger, createOpenSearchClient, createRedis, createShutdown } from '@trailscope/runtime';
 import { configFrom } from '../context';
+import { checkScope } from '../flags/scope';
 import { parseList } from '../flags/value-parsers';
 
 interface RunFlags {
@@ -29,15 +30,6 @@ function parseTime(value: string, flag: string, endOfDay: boolean): number {
     if (!Number.isNaN(ms)) return ms;
   }
   throw new TrailscopeError('USAGE', `${flag} "${value}" is not a date (YYYY-MM-DD, UTC) or an ISO-8601 time with zone (2026-03-01T12:00Z)`, { context: { flag } });
-}
-
-function checkScope(opts: RunFlags): void {
-  for (const a of opts.account ?? []) {
-    if (!/^\d{12}$/.test(a)) throw new TrailscopeError('USAGE', `--account "${a}" is not a 12-digit AWS account id`, { context: { flag: '--account' } });
-  }
-  for (const r of opts.region ?? []) {
-    if (!/^[a-z]{2}(-[a-z]+)+-\d+$/.test(r)) throw new TrailscopeError('USAGE', `--region "${r}" is not an AWS region name`, { context: { flag: '--region' } });
-  }
 }
 
 function describe(record: Record<string, unknown>): string {

@@ -1,5 +1,6 @@
 import { TrailscopeError } from '@trailscope/model';
 import { parseDay } from '@trailscope/poller';
+import { checkScope } from '../flags/scope';
 
 export interface SelectionFlags {
   bucket: string;
@@ -18,11 +19,6 @@ export function parseSelection(opts: SelectionFlags) {
   const from = opts.from === undefined ? undefined : parseDay(opts.from, '--from');
   const to = opts.to === undefined ? undefined : parseDay(opts.to, '--to');
   if (from && to && from > to) throw new TrailscopeError('USAGE', `--from ${from} is after --to ${to}`, { context: { flag: '--from' } });
-  for (const a of opts.account ?? []) {
-    if (!/^\d{12}$/.test(a)) throw new TrailscopeError('USAGE', `--account "${a}" is not a 12-digit AWS account id`, { context: { flag: '--account' } });
-  }
-  for (const r of opts.region ?? []) {
-    if (!/^[a-z]{2}(-[a-z]+)+-\d+$/.test(r)) throw new TrailscopeError('USAGE', `--region "${r}" is not an AWS region name`, { context: { flag: '--region' } });
-  }
+  checkScope(opts);
   return { bucket: opts.bucket, prefix: opts.prefix, from, to, accounts: opts.account ?? [], regions: opts.region ?? [] };
 }
