@@ -1,11 +1,11 @@
 import * as net from 'node:net';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
-import { errorCodeOf, indexNameFor, type EventDoc } from '@trailscope/model';
+import { indexNameFor, type EventDoc } from '@trailscope/model';
 import { createBulkWriter, installTemplates, listDeadLetters, type BulkWriter } from '@trailscope/indexer';
 import { logSourceFor, MAX_FREE_FORM_LEAF_CHARS, parseLogFile } from '@trailscope/parser';
 import { createLogger, createOpenSearchClient, type Config, type OpenSearchClient } from '@trailscope/runtime';
-import { cleanupNamespace, makeConfig, uniqueNamespace, waitFor } from '../support/env';
+import { cleanupNamespace, codeOf, makeConfig, uniqueNamespace, waitFor } from '../support/env';
 
 const KEY = 'AWSLogs/123456789012/CloudTrail/us-east-1/2026/03/01/123456789012_CloudTrail_us-east-1_20260301T0010Z_0123456789abcdef.json.gz';
 const logger = createLogger({ level: 'silent' });
@@ -31,15 +31,6 @@ async function writeFile(writer: BulkWriter, texts: string[]): Promise<void> {
     if (item.ok) await writer.add(item.id, item.doc);
     else await writer.deadLetter({ raw: item.raw, code: item.code, reason: item.reason, bucket: source.bucket, key: source.key, etag: source.etag });
   }
-}
-
-async function codeOf(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (err) {
-    return errorCodeOf(err);
-  }
-  return 'no error';
 }
 
 describe('bulk writer against OpenSearch', () => {

@@ -1,16 +1,6 @@
-import { errorCodeOf } from '@trailscope/model';
 import { applyRetention, checkTemplates, installTemplates } from '@trailscope/indexer';
 import { createOpenSearchClient, type OpenSearchClient } from '@trailscope/runtime';
-import { cleanupNamespace, makeConfig, uniqueNamespace } from '../support/env';
-
-async function codeOf(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (err) {
-    return errorCodeOf(err);
-  }
-  return 'no error';
-}
+import { cleanupNamespace, codeOf, makeConfig, uniqueNamespace } from '../support/env';
 
 describe('index templates, dead-letter index and retention', () => {
   const namespace = uniqueNamespace('t-idx-tpl');

@@ -13,7 +13,7 @@ import {
   ListObjectsV2Command,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { assertNamespace } from '@trailscope/model';
+import { assertNamespace, errorCodeOf } from '@trailscope/model';
 import { createRedis, loadConfig, type Config, type OpenSearchClient, type Redis } from '@trailscope/runtime';
 import { startService, stopService, type ServiceName } from '@trailscope/stack';
 
@@ -181,6 +181,16 @@ export async function cleanupNamespace(clients: OpenSearchClient | { opensearch:
   } finally {
     if (!given) redis.disconnect();
   }
+}
+
+/** The error code `p` rejects with, or "no error" when it resolves. */
+export async function codeOf(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+  } catch (err) {
+    return errorCodeOf(err);
+  }
+  return 'no error';
 }
 
 /**
