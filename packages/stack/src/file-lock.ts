@@ -1,7 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as lockfile from 'proper-lockfile';
-import { errorMessageOf } from '@trailscope/model';
 import type { Logger } from '@trailscope/runtime';
 
 export interface FileLockOptions {
@@ -31,7 +30,7 @@ export async function withFileLock<T>(options: FileLockOptions, fn: () => Promis
     stale: 30000,
     update: 5000,
     retries: { retries: Math.ceil(options.waitMs / retryIntervalMs), minTimeout: retryIntervalMs, maxTimeout: retryIntervalMs },
-    onCompromised: (err) => logger.warn({ err: errorMessageOf(err), lock: lockfilePath }, 'lock was taken over'),
+    onCompromised: (err) => logger.warn({ err, lock: lockfilePath }, 'lock was taken over'),
   });
   try {
     return await fn();

@@ -1,5 +1,5 @@
 import * as fs from 'node:fs';
-import { TrailscopeError, errorMessageOf } from '@trailscope/model';
+import { TrailscopeError } from '@trailscope/model';
 import { createLogger, resolveStackDir, type Logger } from '@trailscope/runtime';
 import { withFileLock } from './file-lock';
 import { MAX_NODES } from './opensearch-service';
@@ -57,7 +57,7 @@ async function ensureAll(s: StackSession, services: readonly StackService[], nod
     try {
       await undo();
     } catch (err) {
-      s.logger.warn({ err: errorMessageOf(err) }, 'could not stop a service after a failed start');
+      s.logger.warn({ err }, 'could not stop a service after a failed start');
     }
   }
   s.save();
