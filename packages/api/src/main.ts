@@ -23,8 +23,8 @@ export async function startApi(config: Config, options: { port?: number; host?: 
   const redis = createRedis(config, { lazyConnect: true });
   const queue = createIngestQueue(config, redis);
   // Redis being down only degrades /v1/stats; it must not crash the API
-  redis.on('error', (err: Error) => logger.debug({ err: err.message }, 'Redis connection error'));
-  queue.on('error', (err: Error) => logger.warn({ err: err.message }, 'ingest queue error; stats will lack queue counts'));
+  redis.on('error', (err: Error) => logger.debug({ err }, 'Redis connection error'));
+  queue.on('error', (err: Error) => logger.warn({ err }, 'ingest queue error; stats will lack queue counts'));
   const app = buildServer({
     client,
     names: config.names,
