@@ -17,6 +17,7 @@ export class ApiError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    readonly retryAfterMs?: number,
   ) {
     super(message);
     this.name = 'ApiError';
@@ -40,12 +41,29 @@ export function saveCredentials(c: Credentials | undefined): void {
   else sessionStorage.removeItem(STORAGE_KEY);
 }
 
+const THROTTLED_ATTEMPTS = 6;
+
 export type QueryParams = Array<[string, string]>;
 
 export class Api {
   constructor(private readonly creds: Credentials) {}
 
+  /**
+   * One view fires several requests at once (a page, the histogram, the previous query's stragglers) and the server
+   * caps requests in flight per key: a throttled request waits as told by retry-after and tries again, a few times.
+   */
   private async call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.callOnce<T>(method, path, body);
+      } catch (err) {
+        if (!(err instanceof ApiError) || err.status !== 429 || attempt >= THROTTLED_ATTEMPTS) throw err;
+        await new Promise((resolve) => setTimeout(resolve, Math.min(err.retryAfterMs ?? 250 * 2 ** attempt, 5000)));
+      }
+    }
+  }
+
+  private async callOnce<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
     const headers: Record<string, string> = { authorization: `Bearer ${this.creds.keyId}.${this.creds.secret}`, accept: 'application/json' };
     if (body !== undefined) headers['content-type'] = 'application/json';
     let res: Response;
@@ -63,7 +81,13 @@ export class Api {
     }
     if (!res.ok) {
       const err = (json as { error?: { code?: string; message?: string } }).error;
-      throw new ApiError(res.status, err?.code ?? 'HTTP_' + res.status, err?.message ?? `the server answered ${res.status}`);
+      const retryAfterS = Number(res.headers.get('retry-after'));
+      throw new ApiError(
+        res.status,
+        err?.code ?? 'HTTP_' + res.status,
+        err?.message ?? `the server answered ${res.status}`,
+        Number.isFinite(retryAfterS) && retryAfterS > 0 ? retryAfterS * 1000 : undefined,
+      );
     }
     return json as T;
   }
