@@ -1,4 +1,4 @@
-import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { uploadFiles } from '@trailscope/fixtures';
@@ -12,6 +12,7 @@ import { createScope, type TestScope } from '../ingest/support/services';
 import { freePort, startCli, type CliProcess } from '../ingest/support/processes';
 import { RULES, RULE, attackTrail } from '../detect/support/attack-trail';
 import { AlertReceiver } from './support/receiver';
+import { tearDownAlertSuite } from './support/teardown';
 
 const SECRET = 'test-secret-0123456789abcdef';
 const CI_BOT = 'arn:aws:iam::555555555555:user/ci-bot';
@@ -77,16 +78,7 @@ maxEventAge: ${Math.ceil((Date.now() - Date.parse('2026-03-01T00:00:00Z')) / 86_
     await installTemplates(scope.opensearch, scope.config);
   });
 
-  afterAll(async () => {
-    for (const p of running) {
-      p.child.kill('SIGKILL');
-      await p.exited;
-    }
-    await receiver?.down();
-    await queue?.close();
-    await scope?.close();
-    if (dir) await rm(dir, { recursive: true, force: true });
-  });
+  afterAll(() => tearDownAlertSuite({ running, receiver, queue, scope, dir }));
 
   it('alerts apply refuses a wrong URL, a bad secret type and an unknown level, naming the key', async () => {
     const cases: Array<[string, string]> = [

@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipLogFile, logFileKey, uploadFiles, type GeneratedFile } from '@trailscope/fixtures';
@@ -10,6 +10,7 @@ import { runCli, waitFor } from '../support/env';
 import { createScope, type TestScope } from '../ingest/support/services';
 import { freePort, startCli, type CliProcess } from '../ingest/support/processes';
 import { AlertReceiver } from './support/receiver';
+import { tearDownAlertSuite } from './support/teardown';
 
 const ACCOUNT = '333333333333';
 const SECRET = 'redis-loss-secret-0123456789';
@@ -95,16 +96,7 @@ maxEventAge: ${Math.ceil((Date.now() - Date.parse('2026-05-01T00:00:00Z')) / 86_
     await installTemplates(scope.opensearch, scope.config);
   });
 
-  afterAll(async () => {
-    for (const p of running) {
-      p.child.kill('SIGKILL');
-      await p.exited;
-    }
-    await receiver?.down();
-    await queue?.close();
-    await scope?.close();
-    if (dir) await rm(dir, { recursive: true, force: true });
-  });
+  afterAll(() => tearDownAlertSuite({ running, receiver, queue, scope, dir }));
 
   it('every alert is delivered after the alert queues were wiped from Redis', async () => {
     expect((await runCli(['rules', 'apply', join(dir, 'rules')], { env: env() })).code).toBe(0);

@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipLogFile, logFileKey, uploadFiles, type GeneratedFile } from '@trailscope/fixtures';
@@ -9,6 +9,7 @@ import { runCli, waitFor } from '../support/env';
 import { createScope, type TestScope } from '../ingest/support/services';
 import { freePort, startCli, type CliProcess } from '../ingest/support/processes';
 import { AlertReceiver } from './support/receiver';
+import { tearDownAlertSuite } from './support/teardown';
 
 const ACCOUNT = '444444444444';
 const SECRET = 'throttle-secret-0123456789';
@@ -102,16 +103,7 @@ maxEventAge: ${MAX_AGE_DAYS}d
     await installTemplates(scope.opensearch, scope.config);
   });
 
-  afterAll(async () => {
-    for (const p of running) {
-      p.child.kill('SIGKILL');
-      await p.exited;
-    }
-    await receiver?.down();
-    await queue?.close();
-    await scope?.close();
-    if (dir) await rm(dir, { recursive: true, force: true });
-  });
+  afterAll(() => tearDownAlertSuite({ running, receiver, queue, scope, dir }));
 
   it('500 matches of one group key give one alert and one summary counting 500; a muted rule and old history record findings and send nothing', async () => {
     expect((await runCli(['rules', 'apply', join(dir, 'rules')], { env: env() })).code).toBe(0);
