@@ -30,4 +30,13 @@ describe('OpenAPI document', () => {
   it('documents every route', () => {
     expect(Object.keys(doc.paths).sort()).toEqual(['/', '/v1/aggregations', '/v1/events', '/v1/events/{eventId}', '/v1/findings', '/v1/findings/{id}', '/v1/findings/{id}/status', '/v1/health', '/v1/openapi.json', '/v1/session', '/v1/stats']);
   });
+
+  it('documents the cost refusal and the rate limit on every keyed search route', () => {
+    const paths = doc.paths as Record<string, Record<string, { responses: Record<string, { description: string }> }>>;
+    for (const [path, method] of [['/v1/events', 'get'], ['/v1/events', 'post'], ['/v1/aggregations', 'post']] as const) {
+      const responses = paths[path]?.[method]?.responses ?? {};
+      expect([path, method, responses['400']?.description]).toEqual([path, method, expect.stringContaining('QUERY_TOO_COSTLY')]);
+      expect([path, method, responses['429']?.description]).toEqual([path, method, expect.stringContaining('RATE_LIMITED')]);
+    }
+  });
 });

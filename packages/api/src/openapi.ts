@@ -93,8 +93,20 @@ function componentSchemas(): Record<string, unknown> {
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const json = (name: string) => ({ content: { 'application/json': { schema: ref(name) } } });
+const ERROR_MEANINGS: Record<number, string> = {
+  400: 'invalid request: VALIDATION_FAILED, INVALID_CURSOR, or QUERY_TOO_COSTLY (the message names the field and the limit it is over)',
+  401: 'UNAUTHORIZED: missing, unknown or revoked API key',
+  403: 'FORBIDDEN: the key is scoped and the request reaches outside its scope',
+  404: 'NOT_FOUND',
+  429: "RATE_LIMITED: the key's request rate or concurrent-request cap was reached; retry after the Retry-After header's seconds",
+  503: 'OPENSEARCH_UNAVAILABLE or REDIS_UNAVAILABLE: retryable',
+};
+
+/** Error answers of an operation; every route behind an API key can also answer 429. */
 const errors = (...statuses: number[]) =>
-  Object.fromEntries(statuses.map((s) => [String(s), { description: 'error', ...json('ErrorResponse') }]));
+  Object.fromEntries(
+    [...new Set([...statuses, ...(statuses.includes(401) ? [429] : [])])].map((s) => [String(s), { description: ERROR_MEANINGS[s] ?? 'error', ...json('ErrorResponse') }]),
+  );
 
 /** The OpenAPI 3.1 document, generated from the same zod schemas that validate requests. */
 export function buildOpenApiDocument(version = '0.1.0'): Record<string, unknown> {
