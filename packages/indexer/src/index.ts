@@ -6,6 +6,7 @@
 export { eventMappings } from './event-template';
 export { type ConflictDoc } from './conflicts-index';
 export { applyRetention } from './retention';
+export { adviseIndexPeriod, measureShardSizing, SHARD_SIZING, type IndexPeriodAdvice, type ShardSizing } from './shard-sizing';
 export { checkTemplates, installTemplates, type SetupReport } from './install-templates';
 export {
   createBulkWriter,

@@ -9,11 +9,11 @@ const config = (retentionDays: number, period: 'day' | 'month' = 'day') => ({
 
 describe('retention', () => {
   it('computes the end of the period an index covers', () => {
-    expect(indexPeriodEnd('ns-events-2026.03.01', 'ns', 'day')?.toISOString()).toBe('2026-03-02T00:00:00.000Z');
-    expect(indexPeriodEnd('ns-events-2026.12', 'ns', 'month')?.toISOString()).toBe('2027-01-01T00:00:00.000Z');
-    expect(indexPeriodEnd('ns-events-2026.03.31', 'ns', 'month')?.toISOString()).toBe('2026-04-01T00:00:00.000Z');
-    expect(indexPeriodEnd('other-events-2026.03.01', 'ns', 'day')).toBeUndefined();
-    expect(indexPeriodEnd('ns-events-bootstrap', 'ns', 'day')).toBeUndefined();
+    expect(indexPeriodEnd('ns-events-2026.03.01', 'ns')?.toISOString()).toBe('2026-03-02T00:00:00.000Z');
+    expect(indexPeriodEnd('ns-events-2026.12', 'ns')?.toISOString()).toBe('2027-01-01T00:00:00.000Z');
+    expect(indexPeriodEnd('ns-events-2026.03.31', 'ns')?.toISOString()).toBe('2026-04-01T00:00:00.000Z');
+    expect(indexPeriodEnd('other-events-2026.03.01', 'ns')).toBeUndefined();
+    expect(indexPeriodEnd('ns-events-bootstrap', 'ns')).toBeUndefined();
   });
 
   it('expires only indices whose whole period ended more than retentionDays ago', () => {
@@ -23,6 +23,9 @@ describe('retention', () => {
     expect(expiredIndices(names, config(30), now)).toEqual(['ns-events-2026.02.27', 'ns-events-2026.02.28']);
     expect(expiredIndices(names, config(0), now)).toEqual([]);
     expect(expiredIndices(['ns-events-2026.01', 'ns-events-2026.02'], config(30, 'month'), new Date('2026-03-30T00:00:00Z'))).toEqual(['ns-events-2026.01']);
+    // after a change of period each index keeps the period of its name: March under `day` lives until April + 30 days
+    expect(expiredIndices(['ns-events-2026.03', 'ns-events-2026.04.01'], config(30, 'day'), new Date('2026-04-30T12:00:00Z'))).toEqual([]);
+    expect(expiredIndices(['ns-events-2026.03', 'ns-events-2026.03.31'], config(30, 'month'), new Date('2026-05-01T12:00:00Z'))).toEqual(['ns-events-2026.03', 'ns-events-2026.03.31']);
   });
 
   it('builds an ISM policy deleting the namespace indices after retentionDays', () => {

@@ -1,4 +1,4 @@
-import { indexPeriodStart, type IndexPeriod } from '@trailscope/model';
+import { indexPeriodStart } from '@trailscope/model';
 import type { Config, OpenSearchClient } from '@trailscope/runtime';
 import { errorFacts, toOpenSearchError } from '@trailscope/runtime';
 
@@ -66,12 +66,13 @@ export async function installRetentionPolicy(client: OpenSearchClient, config: C
 }
 
 /** The instant the period covered by an index ends (exclusive), from its name; undefined when not one of ours. */
-export function indexPeriodEnd(indexName: string, namespace: string, period: IndexPeriod): Date | undefined {
+export function indexPeriodEnd(indexName: string, namespace: string): Date | undefined {
   const start = indexPeriodStart(indexName, namespace);
   if (!start) return undefined;
-  // The name's own shape decides: a daily name under a monthly configuration still covers one day.
+  // The name's own shape decides, whatever the period in force: after a change of TRAILSCOPE_INDEX_PERIOD a daily
+  // name still covers one day and a monthly name its whole month.
   const daily = /\.\d{2}\.\d{2}$/.test(indexName);
-  if (daily || period === 'day') return new Date(start.getTime() + DAY_MS);
+  if (daily) return new Date(start.getTime() + DAY_MS);
   return new Date(Date.UTC(start.getUTCFullYear(), start.getUTCMonth() + 1, 1));
 }
 
@@ -81,7 +82,7 @@ export function expiredIndices(indexNames: readonly string[], config: Pick<Confi
   const cutoff = now.getTime() - config.index.retentionDays * DAY_MS;
   return indexNames
     .filter((name) => {
-      const end = indexPeriodEnd(name, config.namespace, config.index.period);
+      const end = indexPeriodEnd(name, config.namespace);
       return end !== undefined && end.getTime() <= cutoff;
     })
     .sort();

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { applyRetention, installTemplates, type SetupReport } from '@trailscope/indexer';
+import { applyRetention, installTemplates, measureShardSizing, type SetupReport, type ShardSizing } from '@trailscope/indexer';
 import { applyFindingsRetention, installDetectionIndices } from '@trailscope/detect';
 import { createOpenSearchClient } from '@trailscope/runtime';
 import { configFrom } from '../context';
@@ -20,6 +20,7 @@ type DetectionSetupReport = Awaited<ReturnType<typeof installDetectionIndices>>;
 type SetupResult = SetupReport & {
   detection: DetectionSetupReport;
   retention: SetupReport['retention'] & { deletedIndices: string[]; deletedFindings: number };
+  shardSizing: ShardSizing;
 };
 
 function describe(report: SetupResult): string[] {
@@ -71,7 +72,9 @@ export function registerSetupCommand(program: Command): void {
         const detection = await installDetectionIndices(client, config);
         const deletedIndices = await applyRetention(client, config);
         const deletedFindings = await applyFindingsRetention(client, config);
-        const report: SetupResult = { ...installed, detection, retention: { ...installed.retention, deletedIndices, deletedFindings } };
+        const shardSizing = await measureShardSizing(client, config);
+        const report: SetupResult = { ...installed, detection, retention: { ...installed.retention, deletedIndices, deletedFindings }, shardSizing };
+        if (shardSizing.warning) process.stderr.write(`warning: ${shardSizing.warning}\n`);
         if (opts.json) process.stdout.write(`${JSON.stringify(report)}\n`);
         else process.stdout.write(`${describe(report).join('\n')}\n`);
       } finally {
