@@ -1,6 +1,6 @@
 import type { Names } from '@trailscope/model';
 import type { OpenSearchClient } from '@trailscope/runtime';
-import { evaluateOffline, recordMeta, type CompiledRule, type EventMeta, type CorrelationRule, type NewTermsRule, type RuleMatch, type SingleEventRule } from '@trailscope/rules';
+import { evaluateOffline, recordMeta, type CompiledRule, type EventMeta, type CorrelationRule, type NewTermsRule, type OfflineStats, type RuleMatch, type SingleEventRule } from '@trailscope/rules';
 import { and, streamEvents } from './event-stream';
 import { buildFinding, type EventFacts, type RuleFacts } from './finding-builder';
 import type { FindingDoc } from './finding';
@@ -13,6 +13,8 @@ export interface BacktestOptions {
   /** Awaited for every match, so a slow reader (a pipe) slows the backtest instead of filling memory. */
   onMatch: (match: RuleMatch, finding: FindingDoc) => Promise<void> | void;
   now?: () => Date;
+  /** Filled with the most observations correlation and new-terms rules held at once (see OfflineStats). */
+  stats?: OfflineStats;
 }
 
 export function ruleFacts(rule: CompiledRule): RuleFacts {
@@ -98,7 +100,8 @@ export async function runBacktest(
     if (rule.kind === 'single') continue;
     const query = and(filter, candidateQuery(rule));
     const stored = storedRecords(client, names, query, options);
-    for await (const m of evaluateOffline([rule], stored.records, { eventMeta: stored.eventMeta })) {
+    // the index streams in (eventTime, id) order: windows and terms are judged as they pass, memory stays flat
+    for await (const m of evaluateOffline([rule], stored.records, { eventMeta: stored.eventMeta, ordered: true, stats: options.stats })) {
       matches++;
       await options.onMatch(m, findingFromMatch(rule, m, 'backtest', now()));
     }

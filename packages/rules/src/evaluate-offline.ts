@@ -1,5 +1,5 @@
 import { recordMeta, type EventMeta } from './event-meta';
-import { correlationGroupKey, correlationMatches, distinctValues, newTermsKey, newTermsMatches, type Observation } from './stateful';
+import { CorrelationStream, correlationGroupKey, correlationMatches, distinctValues, NewTermsStream, newTermsKey, newTermsMatches, type Observation } from './stateful';
 import type { CompiledRule, CorrelationRule, NewTermsRule, RuleMatch, SingleEventRule } from './types';
 
 export interface OfflineOptions {
@@ -7,6 +7,18 @@ export interface OfflineOptions {
   eventMeta?: (record: unknown, index: number) => EventMeta;
   /** Called when a rule throws on a record; the rule counts as not matching it and the run goes on. */
   onRuleError?: (ruleId: string, eventId: string, error: unknown) => void;
+  /**
+   * The records come in (eventTime, event id) order, as the index streams them: correlations and new terms are then
+   * judged as records arrive, holding only the open window's groups and the terms of one history span, and a record
+   * out of that order fails the run (OutOfOrderInput). Without it every observation is kept until the input ends.
+   */
+  ordered?: boolean;
+  /** Filled as the run goes: the most observations, window events and terms held at once. */
+  stats?: OfflineStats;
+}
+
+export interface OfflineStats {
+  maxRetained: number;
 }
 
 function safeMatch(rule: SingleEventRule, record: unknown, meta: () => EventMeta, opts: OfflineOptions): boolean {
@@ -32,8 +44,17 @@ export async function* evaluateOffline(
   const singles = rules.filter((r): r is SingleEventRule => r.kind === 'single' && r.standalone);
   const correlations = rules.filter((r): r is CorrelationRule => r.kind === 'correlation');
   const newTerms = rules.filter((r): r is NewTermsRule => r.kind === 'new_terms');
+  const ordered = options.ordered === true;
   const corrObs = correlations.map((): Observation[] => []);
   const ntObs = newTerms.map((): Observation[] => []);
+  const corrStreams = correlations.map((c) => new CorrelationStream(c));
+  const ntStreams = newTerms.map((n) => new NewTermsStream(n));
+  let held = 0;
+  const note = () => {
+    if (!options.stats) return;
+    const now = ordered ? corrStreams.reduce((a, c) => a + c.retained, 0) + ntStreams.reduce((a, n) => a + n.retained, 0) : held;
+    if (now > options.stats.maxRetained) options.stats.maxRetained = now;
+  };
   let index = 0;
   for await (const record of records) {
     const i = index++;
@@ -54,18 +75,38 @@ export async function* evaluateOffline(
       if (v === undefined) baseResults.set(b, (v = safeMatch(b, record, m, options)));
       return v;
     };
+    const now: RuleMatch[] = [];
     correlations.forEach((c, ci) => {
       c.baseRules.forEach((b, bi) => {
         if (!baseMatch(b)) return;
         const values = c.valueField === undefined ? undefined : distinctValues(record, c.valueField);
-        corrObs[ci]?.push({ t, meta: m(), baseIndex: bi, key: correlationGroupKey(c, record), values });
+        const o: Observation = { t, meta: m(), baseIndex: bi, key: correlationGroupKey(c, record, bi), values };
+        if (ordered) now.push(...(corrStreams[ci] as CorrelationStream).push(o));
+        else {
+          corrObs[ci]?.push(o);
+          held++;
+        }
       });
     });
     newTerms.forEach((n, ni) => {
       if (n.base !== undefined && !baseMatch(n.base)) return;
       const key = newTermsKey(n, record);
-      if (key !== undefined) ntObs[ni]?.push({ t, meta: m(), key });
+      if (key === undefined) return;
+      const o: Observation = { t, meta: m(), key };
+      if (!ordered) {
+        ntObs[ni]?.push(o);
+        held++;
+        return;
+      }
+      const found = (ntStreams[ni] as NewTermsStream).push(o);
+      if (found) now.push(found);
     });
+    note();
+    yield* now;
+  }
+  if (ordered) {
+    for (const c of corrStreams) yield* c.close();
+    return;
   }
   const later: RuleMatch[] = [];
   newTerms.forEach((n, ni) => later.push(...newTermsMatches(n, ntObs[ni] ?? [])));

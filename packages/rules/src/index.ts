@@ -14,7 +14,7 @@ export type {
 } from './types';
 export { RULE_LEVELS } from './types';
 export { loadRuleFiles, loadRuleText, MAX_RULE_FILE_BYTES } from './load-rules';
-export { evaluateOffline, type OfflineOptions } from './evaluate-offline';
+export { evaluateOffline, type OfflineOptions, type OfflineStats } from './evaluate-offline';
 export { recordMeta, type EventMeta } from './event-meta';
 export {
   conditionHolds,

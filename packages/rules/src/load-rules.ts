@@ -26,7 +26,7 @@ import { entry, parseYamlDocuments, plain, type YDocument, type YNode } from './
 export const MAX_RULE_FILE_BYTES = 1024 * 1024;
 export const MAX_NEW_TERMS_FIELDS = 8;
 
-const CORRELATION_TYPES = ['event_count', 'value_count', 'temporal'] as const;
+const CORRELATION_TYPES = ['event_count', 'value_count', 'temporal', 'temporal_ordered'] as const;
 
 interface Meta {
   id: string;
@@ -106,23 +106,37 @@ function stringList(node: YNode, what: string): string[] {
 }
 
 interface PendingCorrelation {
-  rule: Omit<CorrelationRule, 'baseRules'>;
+  rule: Omit<CorrelationRule, 'baseRules' | 'groupFields'>;
   doc: YDocument;
 }
 
-function correlationOf(base: Omit<RuleBase, 'kind'>, root: YNode, node: YNode, line: number): Omit<CorrelationRule, 'baseRules'> {
+function aliasesOf(node: YNode, line: number): Record<string, Record<string, string>> {
+  if (node.kind !== 'map') throw new RuleRefusal('correlation aliases must be a map: alias name → {rule name: field}', line);
+  const out: Record<string, Record<string, string>> = {};
+  for (const a of node.entries) {
+    if (a.value.kind !== 'map' || a.value.entries.length === 0) throw new RuleRefusal(`correlation alias "${a.key}" must be a map of rule name to field name`, a.line);
+    const fields: Record<string, string> = {};
+    for (const e of a.value.entries) {
+      const f = str(e.value);
+      if (e.value.kind !== 'scalar' || f === undefined || f === '') throw new RuleRefusal(`correlation alias "${a.key}": the field for rule ${e.key} must be a field name`, e.line);
+      fields[e.key] = f;
+    }
+    out[a.key] = fields;
+  }
+  return out;
+}
+
+function correlationOf(base: Omit<RuleBase, 'kind'>, root: YNode, node: YNode, line: number): PendingCorrelation['rule'] {
   if (node.kind !== 'map') throw new RuleRefusal('correlation must be a map', line);
   const typeEntry = entry(node, 'type');
   const type = str(typeEntry?.value);
-  if (type === 'temporal_ordered') throw new RuleRefusal('correlation type temporal_ordered is not supported (temporal is)', typeEntry?.line ?? line);
   if (!(CORRELATION_TYPES as readonly string[]).includes(type ?? '')) {
     throw new RuleRefusal(`correlation type "${type ?? ''}" is not one of ${CORRELATION_TYPES.join(', ')}`, typeEntry?.line ?? line);
   }
-  const known = new Set(['type', 'rules', 'group-by', 'timespan', 'condition', 'generate']);
-  for (const e of node.entries) {
-    if (e.key === 'aliases') throw new RuleRefusal('correlation aliases are not supported', e.line);
-    if (!known.has(e.key)) throw new RuleRefusal(`unknown correlation attribute "${e.key}"`, e.line);
-  }
+  const known = new Set(['type', 'rules', 'group-by', 'timespan', 'condition', 'generate', 'aliases']);
+  for (const e of node.entries) if (!known.has(e.key)) throw new RuleRefusal(`unknown correlation attribute "${e.key}"`, e.line);
+  const al = entry(node, 'aliases');
+  const aliases = al === undefined ? {} : aliasesOf(al.value, al.line);
   const rulesEntry = entry(node, 'rules');
   if (rulesEntry === undefined) throw new RuleRefusal('correlation has no rules', line);
   const rules = stringList(rulesEntry.value, 'correlation rules');
@@ -148,12 +162,12 @@ function correlationOf(base: Omit<RuleBase, 'kind'>, root: YNode, node: YNode, l
   const bounds = Object.keys(condition).length;
   if (type === 'value_count' && valueField === undefined) throw new RuleRefusal('value_count correlation needs condition.field', ce?.line ?? line);
   if (type !== 'value_count' && valueField !== undefined) throw new RuleRefusal(`condition.field applies only to value_count, not ${type}`, ce?.line ?? line);
-  if (type === 'temporal') {
+  if (type === 'temporal' || type === 'temporal_ordered') {
     if (bounds === 0) condition.gte = rules.length;
   } else if (bounds === 0) throw new RuleRefusal(`${type} correlation needs a condition such as {gte: 10}`, ce?.line ?? line);
   const genNode = entry(node, 'generate') ?? entry(root, 'generate');
   const generate = genNode !== undefined && genNode.value.kind === 'scalar' && genNode.value.value === true;
-  return { ...base, kind: 'correlation', type: type as CorrelationRule['type'], rules, groupBy, timespanMs, condition, valueField, generate };
+  return { ...base, kind: 'correlation', type: type as CorrelationRule['type'], rules, groupBy, aliases, timespanMs, condition, valueField, generate };
 }
 
 function newTermsOf(base: Omit<RuleBase, 'kind'>, node: YNode, detection: SingleEventRule | undefined): NewTermsRule {
@@ -228,6 +242,32 @@ function loadDocument(doc: YDocument, file: string): DocOutcome {
   }
 }
 
+/**
+ * group-by per base rule: an alias names, for each base rule (by name or id), the field holding the group value in
+ * that rule's events. An alias must name a field for every base rule, and only base rules of the correlation: an
+ * event whose group field is unknown cannot be grouped exactly.
+ */
+function groupFieldsOf(rule: PendingCorrelation['rule'], baseRules: SingleEventRule[], byRef: Map<string, SingleEventRule>): string[][] | string {
+  for (const [alias, fields] of Object.entries(rule.aliases)) {
+    for (const ref of Object.keys(fields)) {
+      const b = byRef.get(ref);
+      if (b === undefined || !baseRules.includes(b)) return `alias "${alias}" names rule ${ref}, which is not one of the correlation's rules`;
+    }
+  }
+  const out: string[][] = [];
+  for (const b of baseRules) {
+    const row: string[] = [];
+    for (const g of rule.groupBy) {
+      const fields = rule.aliases[g];
+      const f = fields === undefined ? g : ((b.name !== undefined ? fields[b.name] : undefined) ?? fields[b.id]);
+      if (f === undefined) return `alias "${g}" names no field for rule ${b.name ?? b.id}`;
+      row.push(f);
+    }
+    out.push(row);
+  }
+  return out;
+}
+
 class Collector {
   readonly rules: CompiledRule[] = [];
   readonly refused: RefusedRule[] = [];
@@ -294,12 +334,18 @@ class Collector {
         else reason = `refers to rule ${ref}, which is not loaded (no single-event rule has that id or name)`;
         if (reason) break;
       }
+      let groupFields: string[][] = [];
+      if (!reason) {
+        const resolved = groupFieldsOf(rule, baseRules, byRef);
+        if (typeof resolved === 'string') reason = resolved;
+        else groupFields = resolved;
+      }
       if (reason) {
         this.refused.push({ file: rule.file, line: rule.line, id: rule.id, title: rule.title, reason: `correlation ${reason}` });
         continue;
       }
       for (const b of baseRules) used.push({ base: b, generate: rule.generate });
-      this.rules.push({ ...rule, baseRules });
+      this.rules.push({ ...rule, baseRules, groupFields });
     }
     const generated = new Set(used.filter((u) => u.generate).map((u) => u.base));
     for (const u of used) if (!generated.has(u.base)) u.base.standalone = false;

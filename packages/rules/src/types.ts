@@ -46,12 +46,17 @@ export interface CorrelationCondition {
 
 export interface CorrelationRule extends RuleBase {
   kind: 'correlation';
-  type: 'event_count' | 'value_count' | 'temporal';
+  type: 'event_count' | 'value_count' | 'temporal' | 'temporal_ordered';
   /** The ids or names of the base rules, as written. */
   rules: string[];
   /** The base rules resolved from `rules` (same order). */
   baseRules: SingleEventRule[];
+  /** group-by as written: field paths, or names of `aliases`. */
   groupBy: string[];
+  /** Sigma `aliases` as written: alias name → (base rule name or id → field path). */
+  aliases: Record<string, Record<string, string>>;
+  /** group-by resolved per base rule (same order as baseRules): an alias becomes the field it names for that rule. */
+  groupFields: string[][];
   timespanMs: number;
   condition: CorrelationCondition;
   /** value_count only: the field whose distinct values are counted. */

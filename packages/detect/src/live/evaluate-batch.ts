@@ -51,7 +51,7 @@ async function newCandidates(ctx: BatchContext, filter: object, rule: Correlatio
 async function offlineMatches(ctx: BatchContext, rule: CorrelationRule | NewTermsRule, query: object): Promise<RuleMatch[]> {
   const stored = storedRecords(ctx.client, ctx.names, query, ctx);
   const out: RuleMatch[] = [];
-  for await (const m of evaluateOffline([rule], stored.records, { eventMeta: stored.eventMeta })) if (m.ruleId === rule.id) out.push(m);
+  for await (const m of evaluateOffline([rule], stored.records, { eventMeta: stored.eventMeta, ordered: true })) if (m.ruleId === rule.id) out.push(m);
   return out;
 }
 
