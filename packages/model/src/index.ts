@@ -6,5 +6,5 @@
 export { ERROR_CODES, isErrorCode, type ErrorCode } from './error-codes';
 export { errorCodeOf, errorMessageOf, isRetryable, TrailscopeError } from './trailscope-error';
 export { normalizePrefix, parseLogKey, type SkipReason } from './log-key';
-export { assertNamespace, indexNameFor, indexPeriodStart, namesFor, type IndexPeriod, type Names } from './names';
+export { assertNamespace, indexNameFor, indexPeriodStart, namesFor, queueNameFor, type IndexPeriod, type Names, type NamesOptions } from './names';
 export { FIELDS, type EventDoc } from './event-doc';

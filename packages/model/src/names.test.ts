@@ -1,13 +1,22 @@
-import { assertNamespace, indexNameFor, indexPeriodStart, namesFor } from './names';
+import { assertNamespace, indexNameFor, indexPeriodStart, namesFor, queueNameFor } from './names';
 
 describe('names', () => {
   it('derives every name from the namespace, all distinct', () => {
     const n = namesFor('prod');
     expect(n.eventIndexPattern).toBe('prod-events-*');
     expect(n.redisPrefix).toBe('prod:');
-    const values = Object.entries(n).filter(([k]) => k !== 'namespace').map(([, v]) => v);
+    const values = Object.entries(n).filter(([k]) => k !== 'namespace' && k !== 'redisHashTags').map(([, v]) => String(v));
     expect(new Set(values).size).toBe(values.length);
     for (const v of values) expect(v.startsWith('prod')).toBe(true);
+  });
+
+  it('wraps queue names and the state prefix in hash tags for a Redis Cluster, and only there', () => {
+    const single = namesFor('prod');
+    expect([single.redisHashTags, single.ingestQueue, queueNameFor(single, 'alerts-ops')]).toEqual([false, 'prod-ingest', 'prod-alerts-ops']);
+    const cluster = namesFor('prod', { redisHashTags: true });
+    expect([cluster.redisHashTags, cluster.ingestQueue, cluster.redisPrefix, queueNameFor(cluster, 'alerts-ops')]).toEqual([true, '{prod-ingest}', '{prod}:', '{prod-alerts-ops}']);
+    // OpenSearch names are the same either way
+    expect(cluster.eventsAlias).toBe(single.eventsAlias);
   });
 
   it('assertNamespace refuses names OpenSearch or Redis keys cannot carry', () => {

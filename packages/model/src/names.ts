@@ -16,14 +16,25 @@ export function assertNamespace(namespace: string): string {
   return namespace;
 }
 
+export interface NamesOptions {
+  /**
+   * On a Redis Cluster every key one script or transaction touches must hash to one slot: queue names and the state
+   * prefix are then wrapped in a hash tag (`{...}`), so each queue's keys, and the namespace's own keys, share a slot.
+   * Off for a single Redis, where the names stay those earlier releases wrote.
+   */
+  redisHashTags?: boolean;
+}
+
 /**
  * Every OpenSearch and Redis name a deployment uses, derived from its namespace so that deployments sharing one
  * cluster and one Redis never see each other.
  */
-export function namesFor(namespace: string) {
+export function namesFor(namespace: string, options: NamesOptions = {}) {
   assertNamespace(namespace);
+  const redisHashTags = options.redisHashTags ?? false;
   return {
     namespace,
+    redisHashTags,
     /** Concrete event indices: `<ns>-events-YYYY.MM.DD` (or `-YYYY.MM` for monthly). */
     eventIndexPrefix: `${namespace}-events-`,
     eventIndexPattern: `${namespace}-events-*`,
@@ -46,10 +57,16 @@ export function namesFor(namespace: string) {
     rulesIndex: `${namespace}-rules`,
     retentionPolicy: `${namespace}-retention`,
     /** BullMQ queue of log files to ingest. */
-    ingestQueue: `${namespace}-ingest`,
+    ingestQueue: queueNameFor({ namespace, redisHashTags }, 'ingest'),
     /** Redis key prefix for checkpoints and other state (BullMQ keys use their own `bull:` prefix). */
-    redisPrefix: `${namespace}:`,
+    redisPrefix: redisHashTags ? `{${namespace}}:` : `${namespace}:`,
   };
+}
+
+/** A BullMQ queue name of the namespace: `<ns>-<suffix>`, in a hash tag on a Redis Cluster. */
+export function queueNameFor(names: { namespace: string; redisHashTags: boolean }, suffix: string): string {
+  const name = `${names.namespace}-${suffix}`;
+  return names.redisHashTags ? `{${name}}` : name;
 }
 
 export type Names = ReturnType<typeof namesFor>;

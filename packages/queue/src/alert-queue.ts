@@ -1,9 +1,10 @@
 import { Queue, UnrecoverableError, Worker, type ConnectionOptions, type Job } from 'bullmq';
+import { queueNameFor } from '@trailscope/model';
 import type { Config, Logger } from '@trailscope/runtime';
 
 /** One queue per destination: a dead destination backs up only its own queue. */
 export function alertQueueName(config: Pick<Config, 'names'>, destination: string): string {
-  return `${config.names.namespace}-alerts-${destination}`;
+  return queueNameFor(config.names, `alerts-${destination}`);
 }
 
 export type AlertQueue = Queue<Record<string, unknown>>;

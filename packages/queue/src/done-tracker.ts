@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { Redis } from '@trailscope/runtime';
 import { fileIdFor, partitionIdFor, partitionOfKey, type FileRef } from './job-id';
 
 /** Per-file done sets that nothing seals expire, so abandoned state cannot grow Redis forever. */

@@ -1,11 +1,12 @@
 import { Queue, Worker, type ConnectionOptions, type Job } from 'bullmq';
+import { queueNameFor } from '@trailscope/model';
 import type { Config, Logger } from '@trailscope/runtime';
 
 /** The one scheduler of the live Insights job: upserting it under this id from any number of processes keeps one. */
 export const INSIGHTS_SCHEDULER_ID = 'insights-live';
 
 export function insightsQueueName(config: Pick<Config, 'names'>): string {
-  return `${config.names.namespace}-insights`;
+  return queueNameFor(config.names, 'insights');
 }
 
 export interface InsightsScheduleOptions {

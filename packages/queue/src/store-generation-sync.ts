@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import { scanKeys, type Redis } from '@trailscope/runtime';
 import type { IngestQueue } from './ingest-queue';
 
 /**
@@ -17,12 +17,8 @@ export async function syncStoreGeneration(
   const recorded = await redis.get(key);
   if (recorded === generation) return false;
   for (const pattern of [`${redisPrefix}done:*`, `${redisPrefix}seal:*`]) {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) await redis.del(...keys);
-    } while (cursor !== '0');
+    // one page's keys share the prefix's hash tag on a cluster, so one DEL may take them all
+    for await (const keys of scanKeys(redis, pattern)) await redis.del(...keys);
   }
   await redis.del(`${redisPrefix}complete`);
   // a completed job keeps its id for a while, and the producer does not re-add an id that exists

@@ -18,6 +18,7 @@ const EnvSchema = z.object({
   OPENSEARCH_PASSWORD: z.string().optional(),
   OPENSEARCH_TLS_INSECURE: z.enum(['true', 'false']).default('false'),
   REDIS_URL: z.string().regex(/^rediss?:\/\//, 'REDIS_URL must start with redis:// or rediss://').default('redis://127.0.0.1:6379'),
+  REDIS_CLUSTER_NODES: z.string().optional(),
   S3_ENDPOINT: z.url('S3_ENDPOINT must be a URL').optional(),
   S3_FORCE_PATH_STYLE: z.enum(['true', 'false']).optional(),
   AWS_REGION: z.string().min(1).default('us-east-1'),
@@ -58,7 +59,8 @@ const EnvSchema = z.object({
 
 export interface Config {
   opensearch: { url: string; username?: string; password?: string; tlsInsecure: boolean };
-  redis: { url: string };
+  /** `clusterNodes` set: a Redis Cluster reached through these seed nodes (url is then unused). */
+  redis: { url: string; clusterNodes?: Array<{ host: string; port: number }> };
   s3: { endpoint?: string; forcePathStyle: boolean; region: string; accessKeyId?: string; secretAccessKey?: string };
   namespace: string;
   names: Names;
@@ -143,6 +145,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     return ns;
   });
   const apiLimits = parsed.success ? collectProblem(problems, 'configuration', () => apiLimitsOf(parsed.data)) : undefined;
+  const clusterNodes = collectProblem(problems, 'REDIS_CLUSTER_NODES', () => parseClusterNodes(merged.REDIS_CLUSTER_NODES));
   if (!parsed.success || namespace === undefined || apiLimits === undefined || problems.length > 0) {
     throw new TrailscopeError('CONFIG_INVALID', problems.map((p) => p.message).join('; '), {
       context: { variable: problems[0]?.variable, variables: problems.map((p) => p.variable), problems },
@@ -156,7 +159,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
       password: e.OPENSEARCH_PASSWORD,
       tlsInsecure: e.OPENSEARCH_TLS_INSECURE === 'true',
     },
-    redis: { url: e.REDIS_URL },
+    redis: { url: e.REDIS_URL, ...(clusterNodes ? { clusterNodes } : {}) },
     s3: {
       endpoint: e.S3_ENDPOINT,
       forcePathStyle: e.S3_FORCE_PATH_STYLE ? e.S3_FORCE_PATH_STYLE === 'true' : Boolean(e.S3_ENDPOINT),
@@ -165,7 +168,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
       secretAccessKey: e.AWS_SECRET_ACCESS_KEY,
     },
     namespace,
-    names: namesFor(namespace),
+    names: namesFor(namespace, { redisHashTags: clusterNodes !== undefined }),
     index: {
       period: e.TRAILSCOPE_INDEX_PERIOD,
       retentionDays: e.TRAILSCOPE_RETENTION_DAYS,
@@ -189,6 +192,22 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     apiLimits,
     logLevel: e.LOG_LEVEL,
     stackDir,
+  });
+}
+
+/** `host:port,host:port`: seed nodes of a Redis Cluster (the client learns the others from them). */
+function parseClusterNodes(value: string | undefined): Array<{ host: string; port: number }> | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  return value.split(',').map((raw) => {
+    const item = raw.trim();
+    const m = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(item);
+    const port = m ? Number(m[2]) : NaN;
+    if (!m || port < 1 || port > 65535) {
+      throw new TrailscopeError('CONFIG_INVALID', `invalid REDIS_CLUSTER_NODES: "${item}" is not host:port (give a comma-separated list such as redis-1:6379,redis-2:6379)`, {
+        context: { variable: 'REDIS_CLUSTER_NODES', item },
+      });
+    }
+    return { host: (m[1] as string).replace(/^\[|\]$/g, ''), port };
   });
 }
 

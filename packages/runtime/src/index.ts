@@ -6,7 +6,7 @@
 export { loadConfig, type Config } from './config';
 export { resolveStackDir, STACK_ENV_FILE } from './stack-env';
 export { createLogger, type Logger } from './logger';
-export { createOpenSearchClient, createRedis, createS3Client, type OpenSearchClient, type Redis } from './clients';
+export { createOpenSearchClient, createRedis, createS3Client, isRedisCluster, redisRunId, scanKeys, type OpenSearchClient, type Redis } from './clients';
 export { createShutdown } from './shutdown';
 export { sleep } from './sleep';
 export { errorFacts, isTooCostly, isTransient, toOpenSearchError } from './opensearch-error';

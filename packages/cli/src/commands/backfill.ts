@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { errorMessageOf } from '@trailscope/model';
 import { runIngestPass } from '@trailscope/poller';
 import { createIngestQueue, DoneTracker, pendingCounts, Producer } from '@trailscope/queue';
-import { createLogger, createOpenSearchClient, createRedis, createS3Client, createShutdown, type Redis } from '@trailscope/runtime';
+import { createLogger, createOpenSearchClient, createRedis, createS3Client, createShutdown, redisRunId } from '@trailscope/runtime';
 import { startWorker, syncIngestState, type RunningWorker } from '@trailscope/worker';
 import { configFrom } from '../context';
 import { parseList, parsePositiveInt } from '../flags/value-parsers';
@@ -14,12 +14,6 @@ interface BackfillFlags extends SelectionFlags {
   wait?: boolean;
   json?: boolean;
   concurrency?: number;
-}
-
-/** Redis's run id changes when the server restarts; a restart without persistence loses queued jobs. */
-async function redisRunId(redis: Redis): Promise<string> {
-  const info = await redis.info('server');
-  return /run_id:(\w+)/.exec(info)?.[1] ?? '';
 }
 
 const MAX_PASSES = 5;
