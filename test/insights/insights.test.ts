@@ -1,9 +1,14 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
 import { CloudTrailClient, paginateLookupEvents, type Event as CtEvent } from '@aws-sdk/client-cloudtrail';
 import { createBulkWriter, installTemplates } from '@trailscope/indexer';
-import { createLogger, createOpenSearchClient, type Config, type OpenSearchClient } from '@trailscope/runtime';
-import { startTestApi, type TestApi } from '../api/support/api-server';
-import { cleanupNamespace, makeConfig, runCli, uniqueNamespace } from '../support/env';
-import { ACCOUNT_CALM, APIS, DAY, insightTrail, MINUTE, type Anomaly, type Trail } from './support/insight-trail';
+import { createLogger, createOpenSearchClient, createRedis, type Config, type OpenSearchClient, type Redis } from '@trailscope/runtime';
+import { SERVER_KEY } from '../api/support/api-server';
+import { startCli, type CliProcess } from '../ingest/support/processes';
+import { cleanupNamespace, makeConfig, runCli, uniqueNamespace, waitFor } from '../support/env';
+import { ACCOUNT_CALM, APIS, DAY, HOUR, insightTrail, MINUTE, type Anomaly, type Trail } from './support/insight-trail';
 
 const BASELINE_DAYS = 3;
 const INSIGHTS_ENV = { TRAILSCOPE_INSIGHTS_BASELINE_DAYS: String(BASELINE_DAYS) };
@@ -29,20 +34,30 @@ interface InsightRecord {
   };
 }
 
+interface Stored {
+  id: string;
+  kind: string;
+  raw: string;
+  record: InsightRecord;
+}
+
 /**
  * Insights computed from a generated trail with injected anomalies, through `trailscope insights run`, against the
- * real OpenSearch; then read back through search and LookupEvents.
+ * real OpenSearch: first a run killed mid-way and resumed, compared with a dry run; then the records read back
+ * through search, LookupEvents (AWS SDK) and `aws cloudtrail lookup-events` against `trailscope serve`.
  */
 describe('trailscope insights run', () => {
   const ns = uniqueNamespace('t-insights');
   let config: Config;
   let client: OpenSearchClient;
   let trail: Trail;
-  let api: TestApi | undefined;
+  let redis: Redis;
+  let serve: CliProcess | undefined;
+  let home: string | undefined;
   const day = () => new Date(trail.analysedDayMs).toISOString().slice(0, 10);
   const env = () => ({ TRAILSCOPE_NAMESPACE: ns, ...INSIGHTS_ENV });
 
-  const storedInsights = async (): Promise<Array<{ id: string; kind: string; record: InsightRecord }>> => {
+  const storedInsights = async (): Promise<Stored[]> => {
     await client.indices.refresh({ index: config.names.eventIndexPattern });
     const res = await client.search({
       index: config.names.eventsAlias,
@@ -51,6 +66,7 @@ describe('trailscope insights run', () => {
     return (res.body.hits.hits as Array<{ _id: string; _source: { raw: string; ingest: { kind: string } } }>).map((h) => ({
       id: h._id,
       kind: h._source.ingest.kind,
+      raw: h._source.raw,
       record: JSON.parse(h._source.raw) as InsightRecord,
     }));
   };
@@ -62,6 +78,7 @@ describe('trailscope insights run', () => {
   beforeAll(async () => {
     config = makeConfig(ns, { TRAILSCOPE_BULK_FLUSH_DOCS: 5000 });
     client = createOpenSearchClient(config);
+    redis = createRedis(config);
     await installTemplates(client, config);
     trail = insightTrail(1717, BASELINE_DAYS);
     // A seeding writer without store-wide id claims: every generated id is new, and the claims would double the load.
@@ -71,20 +88,60 @@ describe('trailscope insights run', () => {
     await client.indices.refresh({ index: config.names.eventIndexPattern });
   });
   afterAll(async () => {
-    await api?.close();
+    if (serve && serve.child.exitCode === null) serve.child.kill('SIGKILL');
+    if (home) rmSync(home, { recursive: true, force: true });
+    redis?.disconnect();
     await cleanupNamespace(client, ns);
     await client.close();
   });
 
-  let first: Array<{ id: string; kind: string; record: InsightRecord }> = [];
+  let first: Stored[] = [];
 
-  it('finds each injected anomaly of 10x or more for 5 minutes or more as a Start and an End, and nothing else', async () => {
-    const res = await runCli(['insights', 'run', '--from', day(), '--to', day(), '--json'], { env: env() });
-    expect(res.stderr).toBe('');
-    expect(res.code).toBe(0);
-    const summary = JSON.parse(res.stdout.trim().split('\n').pop()!) as { starts: number; ends: number; created: number; conflicts: number };
+  it('stores, after a run killed by SIGKILL mid-way and run again, exactly the records of an uninterrupted dry run', async () => {
+    const dry = await runCli(['insights', 'run', '--from', day(), '--to', day(), '--dry-run', '--json'], { env: env() });
+    expect(dry.code).toBe(0);
+    const lines = dry.stdout.trim().split('\n');
+    const reference = lines.slice(0, -1).sort();
+    expect(JSON.parse(lines.at(-1)!)).toMatchObject({ starts: trail.anomalies.length, ends: trail.anomalies.length, dryRun: true, created: 0 });
+    expect(reference).toHaveLength(2 * trail.anomalies.length);
+    expect(await eventCount()).toBe(trail.docs.length);
+
+    // Half-hour chunks, so the run checkpoints often; it is killed at its first checkpoint before 18:00, ahead of the
+    // last two anomalies (18:33 and 20:00).
+    const dayMs = trail.analysedDayMs;
+    const killed = startCli(['insights', 'run', '--from', day(), '--to', day(), '--json'], { ...env(), TRAILSCOPE_INSIGHTS_CHUNK_MINUTES: '30' });
+    const pattern = `${config.names.redisPrefix}insights:run:*`;
+    const saved = await waitFor(
+      async () => {
+        if (killed.child.exitCode !== null) throw new Error(`insights run ended before it could be killed: ${killed.output().stderr}`);
+        const [k] = await redis.keys(pattern);
+        const v = k ? Number(await redis.get(k)) : 0;
+        if (v > dayMs && v <= dayMs + 18 * HOUR) {
+          killed.child.kill('SIGKILL');
+          return v;
+        }
+        if (v > dayMs + 18 * HOUR) throw new Error(`the run was past 18:00 (${new Date(v).toISOString()}) at its first checkpoint seen`);
+        return undefined;
+      },
+      { timeoutMs: 120000, intervalMs: 5, what: 'a checkpoint of the insights run' },
+    );
+    expect(await killed.exited).toBe(137);
+    const partial = await storedInsights();
+    expect(partial.length).toBeLessThan(reference.length);
+    expect(partial.filter((p) => !reference.includes(p.raw))).toEqual([]);
+
+    const resumed = await runCli(['insights', 'run', '--from', day(), '--to', day(), '--json'], { env: env() });
+    expect({ code: resumed.code, stderr: resumed.stderr }).toEqual({ code: 0, stderr: '' });
+    const summary = JSON.parse(resumed.stdout.trim().split('\n').pop()!) as { created: number; existing: number; conflicts: number };
+    expect({ created: summary.created, conflicts: summary.conflicts }).toEqual({ created: reference.length - partial.length, conflicts: 0 });
+    expect(await redis.keys(pattern)).toEqual([]);
     first = await storedInsights();
-    expect(summary).toMatchObject({ starts: trail.anomalies.length, ends: trail.anomalies.length, created: 2 * trail.anomalies.length, conflicts: 0 });
+    expect({ saved: new Date(saved).toISOString(), records: first.map((f) => f.raw).sort() }).toEqual({ saved: new Date(saved).toISOString(), records: reference });
+    expect(first.map((f) => f.id).sort()).toEqual(first.map((f) => f.record.eventID).sort());
+    expect(await eventCount()).toBe(trail.docs.length + reference.length);
+  });
+
+  it('finds each injected anomaly of 10x or more for 5 minutes or more as a Start and an End, and nothing else', () => {
 
     const byShared = new Map<string, InsightRecord[]>();
     for (const { record } of first) byShared.set(record.sharedEventID, [...(byShared.get(record.sharedEventID) ?? []), record]);
@@ -146,21 +203,13 @@ describe('trailscope insights run', () => {
     expect(first.filter((f) => f.record.insightDetails.eventName === trail.quiet.eventName)).toEqual([]);
   });
 
-  it('creates nothing when run again over the same range, and a dry run prints the same records without writing', async () => {
+  it('creates nothing when run again over the same range', async () => {
     const before = await eventCount();
     const again = await runCli(['insights', 'run', '--from', day(), '--to', day(), '--json'], { env: env() });
     expect(again.code).toBe(0);
     expect(JSON.parse(again.stdout.trim())).toMatchObject({ created: 0, existing: first.length, conflicts: 0 });
     expect(await eventCount()).toBe(before);
-    expect((await storedInsights()).map((f) => f.id)).toEqual(first.map((f) => f.id));
-
-    const dry = await runCli(['insights', 'run', '--from', day(), '--to', day(), '--dry-run', '--json'], { env: env() });
-    expect(dry.code).toBe(0);
-    const lines = dry.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
-    const printed = lines.slice(0, -1).map((r) => JSON.stringify(r)).sort();
-    expect(printed).toEqual(first.map((f) => JSON.stringify(f.record)).sort());
-    expect(lines.at(-1)).toMatchObject({ dryRun: true, created: 0 });
-    expect(await eventCount()).toBe(before);
+    expect((await storedInsights()).map((f) => f.raw)).toEqual(first.map((f) => f.raw));
   });
 
   it('refuses a bad range or account, naming the flag', async () => {
@@ -172,7 +221,7 @@ describe('trailscope insights run', () => {
     expect(acct.stderr).toMatch(/--account "12345" is not a 12-digit AWS account id/);
   });
 
-  it('is what search --event-category Insight and LookupEvents EventCategory=insight return, and only that', async () => {
+  it('is what search --event-category Insight and LookupEvents EventCategory=insight (AWS SDK and AWS CLI, against trailscope serve) return, and only that', async () => {
     const from = new Date(trail.startMs).toISOString();
     const to = new Date(trail.analysedDayMs + DAY).toISOString();
     const res = await runCli(['search', '--event-category', 'Insight', '--from', from, '--to', to, '--json', '--limit', '1000'], { env: env() });
@@ -180,12 +229,60 @@ describe('trailscope insights run', () => {
     const found = res.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { id: string }).id).sort();
     expect(found).toEqual(first.map((f) => f.id).sort());
 
-    api = await startTestApi({ ns, config, client });
-    const key = await api.keys.create({ name: 'insights' });
-    const ct = new CloudTrailClient({ endpoint: api.url, region: 'us-east-1', credentials: { accessKeyId: key.id, secretAccessKey: key.secret }, maxAttempts: 1 });
+    const created = await runCli(['keys', 'create', '--name', 'insights', '--json'], { env: { ...env(), TRAILSCOPE_SERVER_KEY: SERVER_KEY } });
+    expect(created.code).toBe(0);
+    const key = JSON.parse(created.stdout) as { id: string; secret: string };
+    serve = startCli(['serve', '--port', '0'], { ...env(), TRAILSCOPE_SERVER_KEY: SERVER_KEY });
+    const url = await waitFor(() => /TRAILSCOPE_API_URL=(\S+)/.exec(serve!.output().stdout)?.[1], { timeoutMs: 60000, what: 'serve to print its URL' });
+
+    const ct = new CloudTrailClient({ endpoint: url, region: 'us-east-1', credentials: { accessKeyId: key.id, secretAccessKey: key.secret }, maxAttempts: 1 });
     const events: CtEvent[] = [];
     for await (const page of paginateLookupEvents({ client: ct }, { EventCategory: 'insight', StartTime: new Date(from), EndTime: new Date(to) })) events.push(...(page.Events ?? []));
     expect(events.map((e) => e.EventId).sort()).toEqual(first.map((f) => f.record.eventID).sort());
     expect(events.map((e) => JSON.parse(e.CloudTrailEvent!) as InsightRecord).every((r) => r.eventType === 'AwsCloudTrailInsight')).toBe(true);
+    const plain: CtEvent[] = [];
+    for await (const page of paginateLookupEvents({ client: ct }, { StartTime: new Date(trail.analysedDayMs + 14 * HOUR), EndTime: new Date(trail.analysedDayMs + 14 * HOUR + 5 * MINUTE) })) plain.push(...(page.Events ?? []));
+    expect(plain.length).toBeGreaterThan(0);
+    expect(plain.filter((e) => (JSON.parse(e.CloudTrailEvent!) as InsightRecord).eventType === 'AwsCloudTrailInsight')).toEqual([]);
+
+    // The real AWS CLI: botocore signs, pages (NextToken) and parses; CloudTrailEvent is the stored record byte for byte.
+    const awsHome = mkdtempSync(path.join(tmpdir(), 'trailscope-insights-aws-'));
+    home = awsHome;
+    const aws = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve, reject) => {
+      execFile(
+        'aws',
+        ['cloudtrail', 'lookup-events', '--event-category', 'insight', '--start-time', from, '--end-time', to, '--page-size', '3', '--endpoint-url', url, '--output', 'json'],
+        {
+          env: {
+            PATH: process.env.PATH,
+            HOME: awsHome,
+            LC_ALL: 'C.UTF-8',
+            AWS_ACCESS_KEY_ID: key.id,
+            AWS_SECRET_ACCESS_KEY: key.secret,
+            AWS_DEFAULT_REGION: 'us-east-1',
+            AWS_PAGER: '',
+            AWS_CONFIG_FILE: path.join(awsHome, 'no-such-config'),
+            AWS_SHARED_CREDENTIALS_FILE: path.join(awsHome, 'no-such-credentials'),
+            AWS_EC2_METADATA_DISABLED: 'true',
+            AWS_MAX_ATTEMPTS: '1',
+          },
+          maxBuffer: 64 * 1024 * 1024,
+          timeout: 240000,
+        },
+        (err, stdout, stderr) => {
+          if (err && (err as NodeJS.ErrnoException).code === 'ENOENT') reject(new Error('the AWS CLI is not installed: no `aws` on PATH (Debian: apt-get install awscli, as .ci/run does)'));
+          else resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
+        },
+      );
+    });
+    expect({ code: aws.code, stderr: aws.stderr }).toEqual({ code: 0, stderr: '' });
+    const cli = (JSON.parse(aws.stdout) as { Events: Array<{ EventId: string; CloudTrailEvent: string }> }).Events;
+    const byId = new Map(first.map((f) => [f.record.eventID, f]));
+    expect(cli.map((e) => e.EventId).sort()).toEqual([...byId.keys()].sort());
+    for (const e of cli) expect({ id: e.EventId, raw: e.CloudTrailEvent }).toEqual({ id: e.EventId, raw: byId.get(e.EventId)!.raw });
+
+    const exited = serve.exited;
+    serve.child.kill('SIGTERM');
+    expect(await exited).toBe(0);
   });
 });

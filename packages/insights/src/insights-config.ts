@@ -34,13 +34,17 @@ export interface InsightsConfig {
   lookbackMinutes: number;
   /** How often the live job runs. */
   everyMs: number;
+  /** Minutes analysed per pair of aggregations (and between two checkpoints of `insights run`). */
+  chunkMinutes: number;
+  /** Whether `trailscope worker` processes take part in the live job (`insights schedule` always does). */
+  live: boolean;
 }
 
 const int = (name: string, def: number, min: number) =>
   z.coerce.number({ error: `${name} must be a number` }).int(`${name} must be an integer`).min(min, `${name} must be at least ${min}`).default(def);
 const num = (name: string, def: number, min: number) =>
   z.coerce.number({ error: `${name} must be a number` }).min(min, `${name} must be at least ${min}`).default(def);
-const flag = z.enum(['true', 'false']).default('false');
+const flag = (def: 'true' | 'false') => z.enum(['true', 'false']).default(def);
 
 const EnvSchema = z.object({
   TRAILSCOPE_INSIGHTS_BASELINE_DAYS: int('TRAILSCOPE_INSIGHTS_BASELINE_DAYS', 7, 1),
@@ -51,11 +55,13 @@ const EnvSchema = z.object({
   TRAILSCOPE_INSIGHTS_END_QUIET_MINUTES: int('TRAILSCOPE_INSIGHTS_END_QUIET_MINUTES', 3, 1),
   TRAILSCOPE_INSIGHTS_END_RATIO: num('TRAILSCOPE_INSIGHTS_END_RATIO', 2, 1),
   TRAILSCOPE_INSIGHTS_MIN_BASELINE_PER_MINUTE: num('TRAILSCOPE_INSIGHTS_MIN_BASELINE_PER_MINUTE', 0.001, 0.000001),
-  TRAILSCOPE_INSIGHTS_READ_APIS: flag,
-  TRAILSCOPE_INSIGHTS_DATA_EVENTS: flag,
+  TRAILSCOPE_INSIGHTS_READ_APIS: flag('false'),
+  TRAILSCOPE_INSIGHTS_DATA_EVENTS: flag('false'),
+  TRAILSCOPE_INSIGHTS_LIVE: flag('true'),
   TRAILSCOPE_INSIGHTS_DELAY_MINUTES: int('TRAILSCOPE_INSIGHTS_DELAY_MINUTES', 15, 0),
   TRAILSCOPE_INSIGHTS_LOOKBACK_MINUTES: int('TRAILSCOPE_INSIGHTS_LOOKBACK_MINUTES', 360, 10),
   TRAILSCOPE_INSIGHTS_EVERY_MS: int('TRAILSCOPE_INSIGHTS_EVERY_MS', 60000, 1000),
+  TRAILSCOPE_INSIGHTS_CHUNK_MINUTES: int('TRAILSCOPE_INSIGHTS_CHUNK_MINUTES', 360, 10),
 });
 
 /** The Insights settings from environment variables; every invalid one is named in a single CONFIG_INVALID. */
@@ -85,5 +91,7 @@ export function loadInsightsConfig(env: Record<string, string | undefined> = pro
     delayMinutes: e.TRAILSCOPE_INSIGHTS_DELAY_MINUTES,
     lookbackMinutes: e.TRAILSCOPE_INSIGHTS_LOOKBACK_MINUTES,
     everyMs: e.TRAILSCOPE_INSIGHTS_EVERY_MS,
+    chunkMinutes: e.TRAILSCOPE_INSIGHTS_CHUNK_MINUTES,
+    live: e.TRAILSCOPE_INSIGHTS_LIVE === 'true',
   });
 }

@@ -11,9 +11,6 @@ import type { InsightType, SeriesKey } from './series-key';
 
 export const INSIGHT_TYPES: InsightType[] = ['ApiCallRateInsight', 'ApiErrorRateInsight'];
 
-/** Minutes analysed per pair of aggregations: bounds the buckets of one request and the memory of one step. */
-export const DEFAULT_CHUNK_MINUTES = 360;
-
 export interface RunInsightsDeps {
   opensearch: OpenSearchClient;
   config: Pick<Config, 'names'>;
@@ -26,6 +23,7 @@ export interface RunInsightsDeps {
 export interface RunInsightsOptions extends Scope {
   fromMs: number;
   toMs: number;
+  /** Default: the configured chunkMinutes, which bounds the buckets of one request and the memory of one step. */
   chunkMinutes?: number;
   signal?: AbortSignal;
   /** Each record, as it is found (a dry run prints them). */
@@ -64,7 +62,7 @@ export async function runInsights(deps: RunInsightsDeps, options: RunInsightsOpt
   const fromMs = floorTo(options.fromMs, MINUTE_MS);
   const toMs = floorTo(options.toMs, MINUTE_MS);
   if (!(toMs > fromMs)) throw new TrailscopeError('USAGE', `the insights range is empty: from ${new Date(fromMs).toISOString()} to ${new Date(toMs).toISOString()}`);
-  const chunkMs = (options.chunkMinutes ?? DEFAULT_CHUNK_MINUTES) * MINUTE_MS;
+  const chunkMs = (options.chunkMinutes ?? insights.chunkMinutes) * MINUTE_MS;
   const scope: Scope = { accounts: options.accounts, regions: options.regions };
   const result: RunInsightsResult = { starts: 0, ends: 0, series: 0, minutes: (toMs - fromMs) / MINUTE_MS };
   const states = new Map<InsightType, Map<string, SeriesState>>(INSIGHT_TYPES.map((t) => [t, new Map()]));
@@ -121,6 +119,8 @@ async function analyseChunk(
 ): Promise<Array<{ key: SeriesKey; event: DetectorEvent; baseline: HourBaseline }>> {
   const { insights } = deps;
   const minutes = await seriesCounts(deps.opensearch, deps.config, insights, { type, scope, fromMs: a, toMs: b, interval: '1m' });
+  // Nothing called and nothing going on: no baseline to read (a quiet store's live tick costs one search per type).
+  if (minutes.size === 0 && ![...states.values()].some((s) => s.detector.active)) return [];
   const hourly = await seriesCounts(deps.opensearch, deps.config, insights, {
     type,
     scope,

@@ -14,7 +14,7 @@ export interface InsightsScheduleOptions {
   connection: ConnectionOptions;
   everyMs: number;
   /** Runs once per tick, in one process at a time; `tickMs` is the time the tick was scheduled for. */
-  run: (tickMs: number) => Promise<unknown>;
+  run: (tickMs: number, jobId: string) => Promise<unknown>;
   /** How long a killed process keeps its tick before another process runs it again. */
   lockDurationMs?: number;
   logger?: Logger;
@@ -42,7 +42,7 @@ export async function startInsightsSchedule(options: InsightsScheduleOptions): P
   const worker = new Worker(
     name,
     async (job: Job) => {
-      await options.run(job.timestamp);
+      await options.run(job.timestamp, String(job.id));
     },
     { connection: options.connection, concurrency: 1, lockDuration, stalledInterval: Math.max(1000, Math.floor(lockDuration / 2)), autorun: true },
   );

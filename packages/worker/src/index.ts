@@ -7,3 +7,4 @@ export { type FileResult } from './process-log-file';
 export { startWorker, type RunningWorker } from './start-worker';
 export { startRetentionSweeper, type RetentionSweeper } from './retention-sweeper';
 export { syncIngestState } from './sync-ingest-state';
+export { startLiveInsights, type LiveInsightsJob } from './live-insights-job';

@@ -1,5 +1,6 @@
 import { HeadBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import { startDetector } from '@trailscope/detect';
+import type { InsightsConfig } from '@trailscope/insights';
 import { createSharedBulkWriter } from '@trailscope/indexer';
 import { createIngestConsumer, DoneTracker, type IngestJobData } from '@trailscope/queue';
 import type { ErrorCode } from '@trailscope/model';
@@ -7,6 +8,7 @@ import { createRedis, type Config, type Logger, type OpenSearchClient, type Redi
 import { processLogFile, type FileResult } from './process-log-file';
 import { ServiceGate } from './service-gate';
 import { ensureTemplates } from './ensure-templates';
+import { startLiveInsights, type LiveInsightsJob } from './live-insights-job';
 import { startRetentionSweeper } from './retention-sweeper';
 import { syncIngestState } from './sync-ingest-state';
 
@@ -28,6 +30,8 @@ export interface WorkerOptions {
   retentionSweepMs?: number;
   /** Pause between live-detection passes when no indexed file waits for evaluation (default 5 s). */
   detectIntervalMs?: number;
+  /** Take part in the live Insights job with these settings (one tick at a time across every process that does). */
+  insights?: InsightsConfig;
   onCompleted?: (job: IngestJobData, result: FileResult) => void;
   onFailed?: (job: IngestJobData | undefined, failure: { code: ErrorCode; message: string; attemptsMade: number; final: boolean }) => void;
 }
@@ -92,11 +96,20 @@ export async function startWorker(deps: WorkerDeps, options: WorkerOptions = {})
     },
     onFailed: options.onFailed,
   });
-  logger.info({ queue: config.names.ingestQueue, concurrency: options.concurrency ?? config.ingest.workerConcurrency }, 'worker started');
+  let insights: LiveInsightsJob | undefined;
+  try {
+    if (options.insights) insights = await startLiveInsights(deps, options.insights);
+  } catch (err) {
+    await consumer.close();
+    connection.disconnect();
+    throw err;
+  }
+  logger.info({ queue: config.names.ingestQueue, concurrency: options.concurrency ?? config.ingest.workerConcurrency, liveInsights: Boolean(insights) }, 'worker started');
   return {
     async close() {
       abort.abort();
       retention.stop();
+      await insights?.close();
       await detector.stop();
       await consumer.close();
       connection.disconnect();

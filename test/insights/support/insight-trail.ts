@@ -53,8 +53,9 @@ export function cycleRate(base: number, ms: number): number {
 }
 
 /**
- * `baselineDays` days of Poisson noise with a daily cycle for 3 write APIs in 2 accounts × 2 regions, then one day
- * with the same noise plus injected anomalies in the first account only. The second account is noise only.
+ * `baselineDays` days of Poisson noise with a daily cycle for 3 write APIs in 2 regions of one account and 1 region of
+ * another, then one day with the same noise plus injected anomalies in the first account only. The second account is
+ * noise only.
  */
 export function insightTrail(seed: number, baselineDays: number): Trail {
   const rng = createRandom(seed);
@@ -96,8 +97,9 @@ export function insightTrail(seed: number, baselineDays: number): Trail {
     const raw = JSON.stringify(record);
     docs.push(normalize(record, raw, { bucket: 'generated', key: `AWSLogs/${account}/CloudTrail/${region}/generated.json.gz`, etag: 'generated', kind: 'log', account, region }, ingestedAt));
   };
+  // The calm account in one region: enough to show that noise alone raises nothing, at a quarter of the events.
   for (const account of [ACCOUNT_SPIKY, ACCOUNT_CALM]) {
-    for (const region of REGIONS) {
+    for (const region of account === ACCOUNT_CALM ? REGIONS.slice(0, 1) : REGIONS) {
       for (const api of APIS) {
         const here = anomalies.filter((a) => a.account === account && a.region === region && a.eventName === api.eventName);
         for (let t = startMs; t < analysedDayMs + DAY; t += MINUTE) {

@@ -2,10 +2,10 @@ import { createHash } from 'node:crypto';
 import type { Command } from 'commander';
 import { SingleBar, Presets } from 'cli-progress';
 import { checkTemplates, createBulkWriter } from '@trailscope/indexer';
-import { loadInsightsConfig, runInsights, runLiveInsights, type RunInsightsResult } from '@trailscope/insights';
+import { loadInsightsConfig, runInsights, type RunInsightsResult } from '@trailscope/insights';
 import { TrailscopeError } from '@trailscope/model';
-import { startInsightsSchedule } from '@trailscope/queue';
-import { createLogger, createOpenSearchClient, createRedis, createShutdown } from '@trailscope/runtime';
+import { createLogger, createOpenSearchClient, createRedis, createShutdown, toOpenSearchError } from '@trailscope/runtime';
+import { startLiveInsights } from '@trailscope/worker';
 import { configFrom } from '../context';
 import { checkScope } from '../flags/scope';
 import { parseList } from '../flags/value-parsers';
@@ -85,7 +85,9 @@ export function registerInsightsCommand(program: Command): void {
           if (saved > fromMs && saved < toMs) startMs = Math.max(fromMs, saved - insightsConfig.lookbackMinutes * 60_000);
         }
         if (!opts.dryRun) await checkTemplates(opensearch, config);
-        const writer = opts.dryRun ? undefined : createBulkWriter({ client: opensearch, config, logger, refresh: 'wait_for', signal: abort.signal });
+        // No refresh=wait_for per bulk: it would also wait on the event-id claims, whose index refreshes every 30 s
+        // (a minute and a half over a day's chunks); the records are made searchable once, at the end.
+        const writer = opts.dryRun ? undefined : createBulkWriter({ client: opensearch, config, logger, signal: abort.signal });
         const totalMinutes = Math.ceil((toMs - fromMs) / 60_000);
         if (tty) {
           bar = new SingleBar({ format: 'insights [{bar}] {percentage}% | minutes {value}/{total} | ETA {eta_formatted}', stream: process.stderr, hideCursor: true, fps: 5 }, Presets.shades_classic);
@@ -110,6 +112,13 @@ export function registerInsightsCommand(program: Command): void {
             },
           },
         );
+        if ((result.write?.indexed ?? 0) > 0) {
+          try {
+            await opensearch.indices.refresh({ index: config.names.eventsAlias, ignore_unavailable: true, allow_no_indices: true });
+          } catch (err) {
+            throw toOpenSearchError(err, `refreshing ${config.names.eventsAlias} after writing insights`, { target: config.names.eventsAlias });
+          }
+        }
         if (redis && !abort.signal.aborted) await redis.del(checkpointKey);
       } finally {
         bar?.stop();
@@ -154,24 +163,11 @@ export function registerInsightsCommand(program: Command): void {
       const logger = createLogger({ level: config.logLevel, name: 'insights' });
       const opensearch = createOpenSearchClient(config);
       await checkTemplates(opensearch, config);
-      const connection = createRedis(config);
-      const writer = createBulkWriter({ client: opensearch, config, logger });
-      const schedule = await startInsightsSchedule({
-        config,
-        connection,
-        everyMs: insightsConfig.everyMs,
-        logger,
-        run: async (tickMs) => {
-          const r = await runLiveInsights({ opensearch, config, insights: insightsConfig, logger, writer }, Math.max(tickMs, Date.now()));
-          logger.info({ starts: r.starts, ends: r.ends, created: r.write?.indexed ?? 0 }, 'live insights run done');
-        },
-      });
-      logger.info({ everyMs: insightsConfig.everyMs, delayMinutes: insightsConfig.delayMinutes }, 'insights schedule started');
+      const schedule = await startLiveInsights({ config, logger, opensearch }, insightsConfig);
       await new Promise<void>((resolve) => {
         const shutdown = createShutdown();
         shutdown.add(async () => {
           await schedule.close();
-          connection.disconnect();
           await opensearch.close();
           resolve();
         });

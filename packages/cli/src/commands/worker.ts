@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { loadInsightsConfig } from '@trailscope/insights';
 import { createLogger, createOpenSearchClient, createRedis, createS3Client, createShutdown } from '@trailscope/runtime';
 import { startWorker } from '@trailscope/worker';
 import { configFrom } from '../context';
@@ -8,11 +9,12 @@ export function registerWorkerCommand(program: Command): void {
   program
     .command('worker')
     .description(
-      'Process queued log files until stopped: stream each from S3, parse it and bulk-index its events into OpenSearch. Survives S3, OpenSearch and Redis outages (retries with bounded backoff). Requires the index templates (`trailscope setup`).',
+      'Process queued log files until stopped: stream each from S3, parse it and bulk-index its events into OpenSearch. Survives S3, OpenSearch and Redis outages (retries with bounded backoff). Also takes part in the live Insights job (one tick at a time across all workers; TRAILSCOPE_INSIGHTS_LIVE=false leaves it out). Requires the index templates (`trailscope setup`).',
     )
     .option('--concurrency <n>', 'files processed in parallel (default TRAILSCOPE_WORKER_CONCURRENCY)', parsePositiveInt)
     .action(async (opts: { concurrency?: number }, cmd: Command) => {
       const config = configFrom(cmd);
+      const insights = loadInsightsConfig();
       const logger = createLogger({ level: config.logLevel, name: 'worker' });
       const redis = createRedis(config);
       const opensearch = createOpenSearchClient(config);
@@ -22,6 +24,7 @@ export function registerWorkerCommand(program: Command): void {
         { config, logger, s3, opensearch, redis },
         {
           concurrency: opts.concurrency,
+          insights: insights.live ? insights : undefined,
           onCompleted: (_job, r) => {
             totals.files += 1;
             totals.events += r.events;

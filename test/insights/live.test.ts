@@ -1,0 +1,168 @@
+import { createRandom, gzipLogFile, logFileKey, poisson, uploadFiles } from '@trailscope/fixtures';
+import { sharedEventIdOf } from '@trailscope/insights';
+import { installTemplates } from '@trailscope/indexer';
+import { startCli, type CliProcess } from '../ingest/support/processes';
+import { createScope, type TestScope } from '../ingest/support/services';
+import { runCli, waitFor } from '../support/env';
+
+const MINUTE = 60_000;
+const HOUR = 3_600_000;
+const DAY = 86_400_000;
+const ACCOUNT = '111111111111';
+const REGION = 'us-east-1';
+const KEY = { account: ACCOUNT, region: REGION, eventSource: 'ec2.amazonaws.com', eventName: 'RunInstances' };
+
+interface InsightRecord {
+  eventTime: string;
+  eventID: string;
+  sharedEventID: string;
+  insightDetails: { state: 'Start' | 'End'; eventName: string; insightType: string; insightContext: { statistics: { insight: { average: number } } } };
+}
+
+/** Log files of RunInstances calls: `rate(minuteMs)` calls a minute over [fromMs, toMs), one file per hour of calls. */
+function callFiles(seed: number, fromMs: number, toMs: number, rate: (minuteMs: number) => number, suffix: string): Array<{ key: string; body: Buffer; events: number }> {
+  const rng = createRandom(seed);
+  const files: Array<{ key: string; body: Buffer; events: number }> = [];
+  for (let h = fromMs; h < toMs; h += HOUR) {
+    const raws: string[] = [];
+    for (let t = h; t < Math.min(toMs, h + HOUR); t += MINUTE) {
+      const n = poisson(rng, rate(t));
+      for (let i = 0; i < n; i++) {
+        const eventID = rng.uuid();
+        raws.push(
+          JSON.stringify({
+            eventVersion: '1.09',
+            userIdentity: { type: 'AssumedRole', arn: `arn:aws:sts::${ACCOUNT}:assumed-role/Deployer/session`, accountId: ACCOUNT },
+            eventTime: new Date(t + rng.int(0, 59) * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+            eventSource: KEY.eventSource,
+            eventName: KEY.eventName,
+            awsRegion: REGION,
+            sourceIPAddress: '192.0.2.10',
+            userAgent: 'aws-cli/2.15.0',
+            requestParameters: null,
+            responseElements: null,
+            requestID: eventID,
+            eventID,
+            readOnly: false,
+            eventType: 'AwsApiCall',
+            managementEvent: true,
+            recipientAccountId: ACCOUNT,
+            eventCategory: 'Management',
+          }),
+        );
+      }
+    }
+    if (raws.length === 0) continue;
+    files.push({ key: logFileKey({ account: ACCOUNT, region: REGION, fileTimeMs: Math.min(toMs, h + HOUR), suffix: `${suffix}${String(h / HOUR)}` }), body: gzipLogFile(raws), events: raws.length });
+  }
+  return files;
+}
+
+/**
+ * The live Insights job run by the workers themselves: two `trailscope worker` processes ingest what `backfill`
+ * queues and share the job's ticks (each tick in one of them). A day of calls raises nothing; a spike delivered
+ * later appears as one Start and one End, which a later `insights run` over the same minutes finds again as the
+ * same records.
+ */
+describe('live Insights in trailscope worker', () => {
+  let scope: TestScope;
+  const workers: CliProcess[] = [];
+  const env = () => ({
+    TRAILSCOPE_NAMESPACE: scope.ns,
+    TRAILSCOPE_INSIGHTS_BASELINE_DAYS: '1',
+    TRAILSCOPE_INSIGHTS_DELAY_MINUTES: '0',
+    TRAILSCOPE_INSIGHTS_LOOKBACK_MINUTES: '60',
+    TRAILSCOPE_INSIGHTS_EVERY_MS: '1000',
+    // the ticks are read from the workers' info logs
+    LOG_LEVEL: 'info',
+  });
+  /** The ticks each worker logged as done: job id and the time it ran for. */
+  const ticks = () =>
+    workers.map((w) =>
+      w
+        .output()
+        .stderr.split('\n')
+        .filter((l) => l.includes('"live insights run done"'))
+        .map((l) => JSON.parse(l) as { jobId: string; tickMs: number; time: number }),
+    );
+  const insights = async (): Promise<InsightRecord[]> => {
+    await scope.opensearch.indices.refresh({ index: scope.config.names.eventIndexPattern });
+    const res = await scope.opensearch.search({
+      index: scope.config.names.eventsAlias,
+      body: { size: 100, query: { term: { eventType: 'AwsCloudTrailInsight' } }, sort: [{ eventTime: 'asc' }, { id: 'asc' }] },
+    });
+    return (res.body.hits.hits as Array<{ _source: { raw: string; ingest: { kind: string } } }>).map((h) => {
+      expect(h._source.ingest.kind).toBe('computed-insight');
+      return JSON.parse(h._source.raw) as InsightRecord;
+    });
+  };
+  const eventCount = async () => {
+    await scope.opensearch.indices.refresh({ index: scope.config.names.eventIndexPattern });
+    return (await scope.opensearch.count({ index: scope.config.names.eventsAlias })).body.count as number;
+  };
+  const ingest = async (files: Array<{ key: string; body: Buffer; events: number }>, total: number) => {
+    await uploadFiles(scope.s3, scope.bucket, files);
+    const res = await runCli(['backfill', '--bucket', scope.bucket], { env: { ...env(), LOG_LEVEL: 'warn' } });
+    expect({ code: res.code, stderr: res.stderr }).toEqual({ code: 0, stderr: '' });
+    await waitFor(async () => (await eventCount()) === total, { timeoutMs: 180000, intervalMs: 500, what: `${total} events indexed` });
+  };
+
+  beforeAll(async () => {
+    scope = await createScope('t-insights-live');
+    await installTemplates(scope.opensearch, scope.config);
+    for (let i = 0; i < 2; i++) workers.push(startCli(['worker', '--concurrency', '2'], env()));
+  });
+  afterAll(async () => {
+    for (const w of workers) if (w.child.exitCode === null) w.child.kill('SIGKILL');
+    await Promise.all(workers.map((w) => w.exited));
+    await scope?.close();
+  });
+
+  const nowMs = Math.floor(Date.now() / MINUTE) * MINUTE;
+  const noise = callFiles(1, nowMs - DAY - 2 * HOUR, nowMs, () => 1, 'noise');
+  const noiseEvents = noise.reduce((n, f) => n + f.events, 0);
+
+  it('computes Insights as events arrive: a day of calls raises nothing; a spike delivered later, a Start then an End', async () => {
+    await ingest(noise, noiseEvents);
+    const ingestedAt = Date.now();
+    // three ticks that ran after every noise event was searchable
+    await waitFor(() => ticks().flat().filter((t) => t.time > ingestedAt + 1000).length >= 3, { timeoutMs: 120000, intervalMs: 500, what: 'three live ticks after the noise' });
+    expect(await insights()).toEqual([]);
+
+    const spikeStart = Math.floor(Date.now() / MINUTE) * MINUTE - 16 * MINUTE;
+    const spikeEnd = spikeStart + 8 * MINUTE;
+    const spike = callFiles(2, spikeStart, spikeEnd, () => 29, 'spike');
+    await ingest(spike, noiseEvents + spike.reduce((n, f) => n + f.events, 0));
+    const pair = await waitFor(async () => {
+      const found = await insights();
+      return found.length >= 2 ? found : undefined;
+    }, { timeoutMs: 120000, intervalMs: 500, what: 'a Start and an End record' });
+    const [start, end] = pair;
+    expect(pair.map((r) => r.insightDetails.state)).toEqual(['Start', 'End']);
+    expect(start!.sharedEventID).toBe(end!.sharedEventID);
+    expect(start!.sharedEventID).toBe(sharedEventIdOf('ApiCallRateInsight', KEY, Date.parse(start!.eventTime)));
+    expect(start!.insightDetails).toMatchObject({ eventName: 'RunInstances', insightType: 'ApiCallRateInsight' });
+    expect(Math.abs(Date.parse(start!.eventTime) - spikeStart)).toBeLessThanOrEqual(2 * MINUTE);
+    expect(Date.parse(end!.eventTime)).toBeGreaterThanOrEqual(spikeEnd);
+    expect(Date.parse(end!.eventTime)).toBeLessThanOrEqual(spikeEnd + 5 * MINUTE);
+
+    // more ticks find the same insight again and write nothing new
+    const seen = ticks().flat().length;
+    await waitFor(() => ticks().flat().length >= seen + 3, { timeoutMs: 120000, intervalMs: 500, what: 'three more ticks' });
+    expect((await insights()).map((r) => r.eventID)).toEqual(pair.map((r) => r.eventID));
+
+    // the history run over the same minutes agrees record for record
+    const from = new Date(spikeStart - 30 * MINUTE).toISOString();
+    const to = new Date(spikeEnd + 10 * MINUTE).toISOString();
+    const again = await runCli(['insights', 'run', '--from', from, '--to', to, '--json'], { env: { ...env(), LOG_LEVEL: 'warn' } });
+    expect(again.code).toBe(0);
+    expect(JSON.parse(again.stdout.trim())).toMatchObject({ starts: 1, ends: 1, created: 0, existing: 2, conflicts: 0 });
+  });
+
+  it('runs each tick in one worker only', () => {
+    const all = ticks();
+    const ids = all.flat().map((t) => t.jobId);
+    expect(ids.length).toBeGreaterThanOrEqual(9);
+    expect(ids.length - new Set(ids).size).toBe(0);
+  });
+});
