@@ -182,6 +182,31 @@ describe('parseLogFile', () => {
     });
   });
 
+  it('finishes a file whose source is slow after a write that filled gunzip (a drain that happened before the next piece)', async () => {
+    // Records of random text, so the gzip is far larger than gunzip's write buffer and the first write fills it.
+    const records = Array.from({ length: 400 }, (_, i) =>
+      GOOD_1.replace('"bucketName":"b"', `"bucketName":"${Array.from({ length: 8 }, (_, k) => createHash('sha256').update(`${i}.${k}`).digest('hex')).join('')}"`),
+    );
+    const bytes = logFile(records);
+    expect(bytes.length).toBeGreaterThan(64 * 1024);
+    let seen = 0;
+    let allSeen!: () => void;
+    const consumerHasEverything = new Promise<void>((resolve) => (allSeen = resolve));
+    // Everything but the gzip trailer in one piece; the trailer only once the consumer has every record, i.e. once
+    // gunzip has inflated the whole piece and emptied its write buffer (the drain is then long past).
+    async function* source() {
+      yield bytes.subarray(0, bytes.length - 8);
+      await consumerHasEverything;
+      await new Promise((r) => setImmediate(r));
+      yield bytes.subarray(bytes.length - 8);
+    }
+    for await (const item of parseLogFile(source(), SOURCE, { ingestedAt: INGESTED_AT })) {
+      if (item.ok) seen++;
+      if (seen === records.length) allSeen();
+    }
+    expect(seen).toBe(records.length);
+  });
+
   describe('parseLogFileBatches', () => {
     async function batchesOf(input: AsyncIterable<Buffer>, options: Parameters<typeof parseLogFile>[2] = {}): Promise<ParsedItem[][]> {
       const out: ParsedItem[][] = [];

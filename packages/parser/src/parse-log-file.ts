@@ -130,8 +130,10 @@ export async function* parseLogFileBatches(
       for await (const piece of compressed) {
         // Backpressure is honoured before writing the next piece rather than right after a write, so that the end
         // of the source is seen, and gunzip.end() called, while the last write is still inflating: zlib then
-        // finishes the stream right behind it instead of after another wait.
-        if (full && !gunzip.destroyed) await drained(gunzip);
+        // finishes the stream right behind it instead of after another wait. The drain may already have happened
+        // while the source was producing this piece: only a buffer still over its mark is waited on, since a
+        // listener added after the 'drain' event would wait forever.
+        if (full && gunzip.writableNeedDrain && !gunzip.destroyed) await drained(gunzip);
         if (gunzip.destroyed) return; // the reader stopped early; returning closes the source
         let chunk = toBuffer(piece);
         if (chunk.length === 0) continue;
