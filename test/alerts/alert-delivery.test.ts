@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { uploadFiles } from '@trailscope/fixtures';
 import { installTemplates } from '@trailscope/indexer';
-import { alertIdFor } from '@trailscope/alerts';
+import { alertIdFor, alertsIndex } from '@trailscope/alerts';
 import { alertQueueName, createIngestQueue, pendingCounts, type IngestQueue } from '@trailscope/queue';
 import type { FindingDoc } from '@trailscope/detect';
 import { Queue } from 'bullmq';
@@ -13,6 +13,7 @@ import { freePort, startCli, type CliProcess } from '../ingest/support/processes
 import { RULES, RULE, attackTrail } from '../detect/support/attack-trail';
 import { AlertReceiver } from './support/receiver';
 import { tearDownAlertSuite } from './support/teardown';
+import { alertsEnv } from './support/alerts-env';
 
 const SECRET = 'test-secret-0123456789abcdef';
 const CI_BOT = 'arn:aws:iam::555555555555:user/ci-bot';
@@ -27,7 +28,7 @@ describe('alerts for a generated attack trail, through a receiver outage and a k
   let dir: string;
   let receiver: AlertReceiver;
   const trail = attackTrail();
-  const env = () => ({ TRAILSCOPE_NAMESPACE: scope.ns, TRAILSCOPE_JOB_LOCK_MS: '4000' });
+  const env = () => alertsEnv(scope.ns);
   const running: CliProcess[] = [];
 
   async function findings(): Promise<FindingDoc[]> {
@@ -60,7 +61,6 @@ exceptions:
     reason: expired long ago
     author: bob
 delivery: {maxRetry: 1h, backoffBase: 200ms, backoffMax: 2s, timeout: 5s}
-maxEventAge: ${Math.ceil((Date.now() - Date.parse('2026-03-01T00:00:00Z')) / 86_400_000) + 30}d
 `;
   }
 
@@ -91,6 +91,11 @@ maxEventAge: ${Math.ceil((Date.now() - Date.parse('2026-03-01T00:00:00Z')) / 86_
       const res = await runCli(['alerts', 'apply', 'bad.yml'], { env: env(), cwd: dir });
       expect({ code: res.code, stderr: res.stderr }).toEqual({ code: 78, stderr: expect.stringContaining(message) });
     }
+    // storing needs the server key, which seals the destination secrets
+    await writeFile(join(dir, 'good.yml'), `destinations: [{name: hook, type: webhook, url: "https://x.example", secret: "${SECRET}"}]\n`);
+    const keyless = await runCli(['alerts', 'apply', 'good.yml'], { env: { ...env(), TRAILSCOPE_SERVER_KEY: undefined }, cwd: dir });
+    expect({ code: keyless.code, stderr: keyless.stderr }).toEqual({ code: 78, stderr: expect.stringContaining('TRAILSCOPE_SERVER_KEY is not set') });
+    expect(keyless.stderr).not.toContain(SECRET);
     // nothing was stored: the sender has no configuration
     const failed = await runCli(['alerts', 'failed'], { env: env() });
     expect(failed.code).toBe(78);
@@ -104,11 +109,19 @@ maxEventAge: ${Math.ceil((Date.now() - Date.parse('2026-03-01T00:00:00Z')) / 86_
     expect(applied.stderr).toBe('');
     expect(JSON.parse(applied.stdout)).toEqual(expect.objectContaining({ destinations: 4, routes: 4, exceptions: 2 }));
     expect(applied.stdout).not.toContain(SECRET);
+    // the stored configuration is sealed: no webhook secret or Slack URL in the index, and none without the server key
+    await scope.opensearch.indices.refresh({ index: alertsIndex(scope.config.names) });
+    const atRest = await scope.opensearch.search({ index: alertsIndex(scope.config.names), body: { size: 100, query: { match_all: {} } } as never });
+    const atRestText = JSON.stringify(atRest.body);
+    expect(atRestText).toContain('AES-256-GCM');
+    for (const plain of [SECRET, receiver.url('/slack'), receiver.url('/hook')]) expect(atRestText).not.toContain(plain);
+    const keyless = await runCli(['alerts', 'failed'], { env: { ...env(), TRAILSCOPE_SERVER_KEY: undefined } });
+    expect({ code: keyless.code, stderr: keyless.stderr }).toEqual({ code: 78, stderr: expect.stringContaining('TRAILSCOPE_SERVER_KEY is not set: the stored alerts configuration is encrypted with it') });
 
     // receiver down while the trail is ingested and detected
     let sender = startCli(['alerts', 'send'], env());
     running.push(sender);
-    expect((await runCli(['backfill', '--bucket', scope.bucket, '--json'], { env: env() })).code).toBe(0);
+    expect((await runCli(['backfill', '--bucket', scope.bucket, '--alert', '--json'], { env: env() })).code).toBe(0);
     const worker = startCli(['worker', '--concurrency', '2'], env());
     running.push(worker);
     await waitFor(async () => (await pendingCounts(queue)).total === 0, { timeoutMs: 240000, intervalMs: 500, what: 'ingest queue drained' });

@@ -11,6 +11,7 @@ import { createScope, type TestScope } from '../ingest/support/services';
 import { freePort, startCli, type CliProcess } from '../ingest/support/processes';
 import { AlertReceiver } from './support/receiver';
 import { tearDownAlertSuite } from './support/teardown';
+import { alertsEnv } from './support/alerts-env';
 
 const ACCOUNT = '333333333333';
 const SECRET = 'redis-loss-secret-0123456789';
@@ -60,17 +61,16 @@ describe('alerts queued before Redis lost its data, and over the queue bound', (
   let dir: string;
   let receiver: AlertReceiver;
   const running: CliProcess[] = [];
-  const env = () => ({ TRAILSCOPE_NAMESPACE: scope.ns, TRAILSCOPE_JOB_LOCK_MS: '4000' });
+  const env = () => alertsEnv(scope.ns);
   const alertsFile = (extra: string) => `destinations:
   - {name: hook, type: webhook, url: "${receiver.url('/hook')}", secret: "${SECRET}"}
 routes:
   - {destination: hook}
 delivery: {backoffBase: 200ms, backoffMax: 1s, reconcile: 2s${extra}}
-maxEventAge: ${Math.ceil((Date.now() - Date.parse('2026-05-01T00:00:00Z')) / 86_400_000) + 30}d
 `;
 
   async function ingest(): Promise<void> {
-    expect((await runCli(['backfill', '--bucket', scope.bucket, '--json'], { env: env() })).code).toBe(0);
+    expect((await runCli(['backfill', '--bucket', scope.bucket, '--alert', '--json'], { env: env() })).code).toBe(0);
     const worker = startCli(['worker', '--concurrency', '2'], env());
     running.push(worker);
     await waitFor(async () => (await pendingCounts(queue)).total === 0, { timeoutMs: 240000, intervalMs: 500, what: 'ingest queue drained' });

@@ -10,14 +10,13 @@ import { createScope, type TestScope } from '../ingest/support/services';
 import { freePort, startCli, type CliProcess } from '../ingest/support/processes';
 import { AlertReceiver } from './support/receiver';
 import { tearDownAlertSuite } from './support/teardown';
+import { alertsEnv } from './support/alerts-env';
 
 const ACCOUNT = '444444444444';
 const SECRET = 'throttle-secret-0123456789';
 const LIST = '7b2e0000-0000-4000-8000-000000000001';
 const TOKEN = '7b2e0000-0000-4000-8000-000000000002';
 const ARN = `arn:aws:sts::${ACCOUNT}:assumed-role/Scanner/s1`;
-/** Old enough to include this trail's events (fixed dates), not the one from 2020 that stands for old history. */
-const MAX_AGE_DAYS = Math.ceil((Date.now() - Date.parse('2026-04-01T00:00:00Z')) / 86_400_000) + 30;
 
 function oldHistory(): Record<string, unknown> {
   return { ...record(0, 'ListBuckets'), eventTime: '2020-01-01T00:00:00Z', eventID: '7b2e0000-aaaa-4bbb-8ccc-0000000000ff', userIdentity: { type: 'AssumedRole', arn: `arn:aws:sts::${ACCOUNT}:assumed-role/Other/o1`, accountId: ACCOUNT } };
@@ -63,9 +62,9 @@ function record(i: number, eventName: string): Record<string, unknown> {
   };
 }
 
-function logFile(records: Array<Record<string, unknown>>, suffix: string): GeneratedFile {
+function logFile(records: Array<Record<string, unknown>>, suffix: string, fileTime = '2026-04-01T10:15:00Z'): GeneratedFile {
   const rawRecords = records.map((r) => JSON.stringify(r));
-  return { key: logFileKey({ account: ACCOUNT, region: 'us-east-1', fileTimeMs: Date.parse('2026-04-01T10:15:00Z'), suffix }), body: gzipLogFile(rawRecords), account: ACCOUNT, region: 'us-east-1', deliveryDate: '2026-04-01', records, rawRecords };
+  return { key: logFileKey({ account: ACCOUNT, region: 'us-east-1', fileTimeMs: Date.parse(fileTime), suffix }), body: gzipLogFile(rawRecords), account: ACCOUNT, region: 'us-east-1', deliveryDate: fileTime.slice(0, 10), records, rawRecords };
 }
 
 describe('throttling and mutes', () => {
@@ -74,7 +73,7 @@ describe('throttling and mutes', () => {
   let dir: string;
   let receiver: AlertReceiver;
   const running: CliProcess[] = [];
-  const env = () => ({ TRAILSCOPE_NAMESPACE: scope.ns, TRAILSCOPE_JOB_LOCK_MS: '4000' });
+  const env = () => alertsEnv(scope.ns);
 
   beforeAll(async () => {
     scope = await createScope('t-alert-thr');
@@ -93,19 +92,19 @@ routes:
 throttles:
   - {rule: ${LIST}, groupBy: [userIdentity.arn, eventName], window: 20s}
 delivery: {backoffBase: 200ms, backoffMax: 2s}
-maxEventAge: ${MAX_AGE_DAYS}d
 `,
     );
     await uploadFiles(scope.s3, scope.bucket, [
       logFile(Array.from({ length: 500 }, (_, i) => record(i, 'ListBuckets')), '7b2e000000000001'),
-      logFile([...Array.from({ length: 3 }, (_, i) => record(i, 'GetSessionToken')), oldHistory()], '7b2e000000000002'),
+      logFile(Array.from({ length: 3 }, (_, i) => record(i, 'GetSessionToken')), '7b2e000000000002'),
+      logFile([oldHistory()], '7b2e000000000003', '2020-01-01T00:15:00Z'),
     ]);
     await installTemplates(scope.opensearch, scope.config);
   });
 
   afterAll(() => tearDownAlertSuite({ running, receiver, queue, scope, dir }));
 
-  it('500 matches of one group key give one alert and one summary counting 500; a muted rule and old history record findings and send nothing', async () => {
+  it('500 matches of one group key give one alert and one summary counting 500; a muted rule and a backfill without --alert record findings and send nothing', async () => {
     expect((await runCli(['rules', 'apply', join(dir, 'rules')], { env: env() })).code).toBe(0);
     expect((await runCli(['alerts', 'apply', join(dir, 'alerts.yml')], { env: env() })).code).toBe(0);
     const badMute = await runCli(['alerts', 'mute', TOKEN, '--for', 'a while', '--reason', 'x'], { env: env() });
@@ -116,7 +115,9 @@ maxEventAge: ${MAX_AGE_DAYS}d
 
     const sender = startCli(['alerts', 'send'], env());
     running.push(sender);
-    expect((await runCli(['backfill', '--bucket', scope.bucket, '--json'], { env: env() })).code).toBe(0);
+    // old history, backfilled without --alert: its finding is recorded, nobody is paged
+    expect((await runCli(['backfill', '--bucket', scope.bucket, '--to', '2020-01-01', '--json'], { env: env() })).code).toBe(0);
+    expect((await runCli(['backfill', '--bucket', scope.bucket, '--from', '2026-04-01', '--alert', '--json'], { env: env() })).code).toBe(0);
     const worker = startCli(['worker', '--concurrency', '2'], env());
     running.push(worker);
     await waitFor(async () => (await pendingCounts(queue)).total === 0, { timeoutMs: 240000, intervalMs: 500, what: 'ingest queue drained' });

@@ -101,10 +101,11 @@ export const AlertsConfigSchema = z
     exceptions: z.array(Exception).default([]),
     delivery: Delivery.default({ maxRetry: 24 * 3_600_000, backoffBase: 1000, backoffMax: 15 * 60_000, timeout: 10_000, reconcile: 30_000, maxQueued: 100_000 }),
     /**
-     * Findings whose last event is older than this when detected are recorded without alerting: a backfill of old
-     * history pages nobody, live events (delivered within minutes) do.
+     * Optional: findings whose last event is older than this when detected are recorded without alerting, whatever
+     * brought them. Unset by default: what decides is where the events came from (poll alerts, a backfill only
+     * with `--alert`).
      */
-    maxEventAge: duration.default(24 * 3_600_000),
+    maxEventAge: duration.optional(),
     /** Base URL of the HTTP API, for the link to each finding. */
     apiUrl: httpUrl.default('http://127.0.0.1:8080'),
   })

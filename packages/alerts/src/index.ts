@@ -5,7 +5,7 @@
  */
 export { ALERT_LEVELS, durationMs, parseAlertsConfig, redactedConfig, type AlertsConfig, type DestinationConfig } from './alerts-config';
 export { alertIdFor, signatureOf, slackBody, throttledAlertId, type Alert, type AlertFinding } from './alert';
-export { alertsFileFromEnv, alertsIndex, loadAlerts, storeAlerts, type LoadedAlerts } from './alerts-store';
+export { alertsIndex, loadAlerts, storeAlerts, type AlertsSource, type LoadedAlerts } from './alerts-store';
 export { activeMutes, muteRule, type Mute } from './mutes';
 export { AlertPlanner, exceptedCounts, tailStreamKey, type AlertPlan } from './alert-planner';
 export { backoffMs, startAlertSender, type AlertSender } from './alert-sender';

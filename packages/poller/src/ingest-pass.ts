@@ -22,6 +22,8 @@ export interface PassOptions extends PlanOptions {
   listAttempts?: number;
   /** Keys per ListObjectsV2 page (`STREAM_PAGE_SIZE` when absent). */
   pageSize?: number;
+  /** false: the files' findings are recorded without alerting (a backfill without `--alert`). Default true. */
+  alert?: boolean;
 }
 
 export interface PassStats {
@@ -65,9 +67,10 @@ export function emptyPassStats(): PassStats {
   };
 }
 
-export function toJobData(f: LogObject): IngestJobData {
+export function toJobData(f: LogObject, alert = true): IngestJobData {
   const data: IngestJobData = { bucket: f.bucket, key: f.key, etag: f.etag, size: f.size, kind: f.kind, account: f.account, region: f.region };
   if (f.orgId) data.orgId = f.orgId;
+  if (!alert) data.alert = false;
   return data;
 }
 
@@ -97,7 +100,7 @@ export async function runIngestPass(deps: PassDeps, options: PassOptions): Promi
     if (files.length > 0) {
       const sel = await deps.done.filterPartition(options.bucket, batch.prefix, files);
       stats.filesAlreadyIndexed += sel.done;
-      const r = await deps.producer.enqueue(sel.todo.map(toJobData));
+      const r = await deps.producer.enqueue(sel.todo.map((f) => toJobData(f, options.alert !== false)));
       stats.filesQueued += r.queued;
       stats.filesAdopted += r.adopted;
       stats.filesAlreadyIndexed += r.completed;

@@ -11,6 +11,11 @@ export const IngestJobSchema = z.object({
   account: z.string().regex(/^\d{12}$/),
   region: z.string().min(1),
   orgId: z.string().optional(),
+  /**
+   * false: queued by a backfill without `--alert`, so live detection records the file's findings and pages nobody.
+   * Absent (poll, and jobs queued before the flag existed): the file's findings alert.
+   */
+  alert: z.boolean().optional(),
 });
 
 export type IngestJobData = z.infer<typeof IngestJobSchema>;

@@ -1,3 +1,5 @@
+import { accessSync, constants, statSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { z } from 'zod';
 import { TrailscopeError, assertNamespace, namesFor, type IndexPeriod, type Names } from '@trailscope/model';
 import { readStackEnv, resolveStackDir } from './stack-env';
@@ -47,6 +49,7 @@ const EnvSchema = z.object({
   TRAILSCOPE_API_HOST: z.string().default('127.0.0.1'),
   TRAILSCOPE_API_MAX_PITS_PER_KEY: intFrom('TRAILSCOPE_API_MAX_PITS_PER_KEY', 10, 1),
   TRAILSCOPE_SERVER_KEY: z.string().optional(),
+  TRAILSCOPE_ALERTS_FILE: z.string().optional(),
   TRAILSCOPE_API_SEARCH_TIMEOUT_MS: intFrom('TRAILSCOPE_API_SEARCH_TIMEOUT_MS', 30000, 1),
   TRAILSCOPE_API_REQUEST_TIMEOUT_MS: intFrom('TRAILSCOPE_API_REQUEST_TIMEOUT_MS', 10000, 1),
   TRAILSCOPE_API_CONNECTION_TIMEOUT_MS: intFrom('TRAILSCOPE_API_CONNECTION_TIMEOUT_MS', 60000, 1),
@@ -91,6 +94,12 @@ export interface Config {
     rateWindowMs: number;
     maxConcurrentPerKey: number;
   };
+  /**
+   * `file`: the alerts file (TRAILSCOPE_ALERTS_FILE, an absolute path) read by detection and the alert senders
+   * instead of the configuration stored by `alerts apply`; its contents are validated where it is read, by
+   * @trailscope/alerts, and every problem names the file and the key.
+   */
+  alerts: { file?: string };
   logLevel: string;
   stackDir: string;
 }
@@ -146,6 +155,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   });
   const apiLimits = parsed.success ? collectProblem(problems, 'configuration', () => apiLimitsOf(parsed.data)) : undefined;
   const clusterNodes = collectProblem(problems, 'REDIS_CLUSTER_NODES', () => parseClusterNodes(merged.REDIS_CLUSTER_NODES));
+  const alertsFile = collectProblem(problems, 'TRAILSCOPE_ALERTS_FILE', () => alertsFileOf(merged.TRAILSCOPE_ALERTS_FILE));
   if (!parsed.success || namespace === undefined || apiLimits === undefined || problems.length > 0) {
     throw new TrailscopeError('CONFIG_INVALID', problems.map((p) => p.message).join('; '), {
       context: { variable: problems[0]?.variable, variables: problems.map((p) => p.variable), problems },
@@ -190,6 +200,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     },
     api: { port: e.TRAILSCOPE_API_PORT, host: e.TRAILSCOPE_API_HOST, serverKey: e.TRAILSCOPE_SERVER_KEY, maxPitsPerKey: e.TRAILSCOPE_API_MAX_PITS_PER_KEY },
     apiLimits,
+    alerts: { file: alertsFile },
     logLevel: e.LOG_LEVEL,
     stackDir,
   });
@@ -235,6 +246,26 @@ function deepFreeze<T>(value: T): Readonly<T> {
     Object.freeze(value);
   }
   return value;
+}
+
+/**
+ * The alerts file must be a readable file when named: a typo in the path would otherwise turn alerting off in
+ * silence (detection falls back to the stored configuration). Its contents are checked where they are parsed.
+ */
+function alertsFileOf(file: string | undefined): string | undefined {
+  if (file === undefined) return undefined;
+  const path = resolve(file);
+  const fail = (why: string) => {
+    throw new TrailscopeError('CONFIG_INVALID', `invalid TRAILSCOPE_ALERTS_FILE: ${file}: ${why}`, { context: { variable: 'TRAILSCOPE_ALERTS_FILE', file } });
+  };
+  try {
+    if (!statSync(path).isFile()) fail('is not a file');
+    accessSync(path, constants.R_OK);
+  } catch (err) {
+    if (err instanceof TrailscopeError) throw err;
+    fail(`cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
+  return path;
 }
 
 /** An idle connection is closed after connectionTimeout: it must outlast the longest search, or answers are cut. */

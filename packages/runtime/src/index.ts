@@ -10,3 +10,4 @@ export { createOpenSearchClient, createRedis, createS3Client, isRedisCluster, re
 export { createShutdown } from './shutdown';
 export { sleep } from './sleep';
 export { errorFacts, isTooCostly, isTransient, toOpenSearchError } from './opensearch-error';
+export { deriveSecretKey, openSecret, requireServerKey, sealSecret, SealedSecretSchema, type SealedSecret } from './secret-box';

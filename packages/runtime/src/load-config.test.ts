@@ -79,4 +79,23 @@ describe('loadConfig', () => {
     // every load is its own object
     expect(loadConfig({ env: { TRAILSCOPE_WORKER_CONCURRENCY: '2' }, stackDir: NO_STACK }).ingest.workerConcurrency).toBe(2);
   });
+
+  it('takes TRAILSCOPE_ALERTS_FILE as an absolute path to a readable file, else names the variable and the file', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ts-config-alerts-'));
+    try {
+      fs.writeFileSync(path.join(dir, 'alerts.yml'), 'destinations: []\n');
+      expect(loadConfig({ env: {}, stackDir: NO_STACK }).alerts).toEqual({ file: undefined });
+      expect(loadConfig({ env: { TRAILSCOPE_ALERTS_FILE: path.join(dir, 'alerts.yml') }, stackDir: NO_STACK }).alerts.file).toBe(path.join(dir, 'alerts.yml'));
+      const missing = failureOf(() => loadConfig({ env: { TRAILSCOPE_ALERTS_FILE: path.join(dir, 'nope.yml') }, stackDir: NO_STACK }));
+      expect(missing).toEqual({
+        code: 'CONFIG_INVALID',
+        message: `invalid TRAILSCOPE_ALERTS_FILE: ${path.join(dir, 'nope.yml')}: cannot be read (ENOENT)`,
+        context: expect.objectContaining({ variable: 'TRAILSCOPE_ALERTS_FILE' }),
+      });
+      const folder = failureOf(() => loadConfig({ env: { TRAILSCOPE_ALERTS_FILE: dir, TRAILSCOPE_BULK_FLUSH_BYTES: 'lots' }, stackDir: NO_STACK }));
+      expect(folder.message).toBe(`invalid TRAILSCOPE_BULK_FLUSH_BYTES: TRAILSCOPE_BULK_FLUSH_BYTES must be a number; invalid TRAILSCOPE_ALERTS_FILE: ${dir}: is not a file`);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

@@ -89,7 +89,7 @@ export async function startWorker(deps: WorkerDeps, options: WorkerOptions = {})
         throw err;
       }
       // before the done marker: a crash in between replays the file and reports it again
-      await detector.fileIndexed(job);
+      await detector.fileIndexed({ bucket: job.bucket, key: job.key, alert: job.alert !== false });
       await done.markDone(job);
       options.onCompleted?.(job, result);
       return result;

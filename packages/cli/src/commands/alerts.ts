@@ -1,13 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { alertsFileFromEnv, durationMs, exceptedCounts, listOverflowed, loadAlerts, markDelivery, requeueOverflowed, muteRule, startAlertSender, storeAlerts, tailStreamKey } from '@trailscope/alerts';
+import { durationMs, exceptedCounts, listOverflowed, loadAlerts, markDelivery, requeueOverflowed, muteRule, startAlertSender, storeAlerts, tailStreamKey } from '@trailscope/alerts';
 import { TrailscopeError } from '@trailscope/model';
 import { createAlertQueue, listFailedAlerts, retryFailedAlerts, type FailedAlert } from '@trailscope/queue';
 import { createLogger, createOpenSearchClient, createRedis, createShutdown, type Config, type OpenSearchClient } from '@trailscope/runtime';
 import { configFrom } from '../context';
 
 async function requireAlerts(client: OpenSearchClient, config: Config) {
-  const loaded = await loadAlerts(client, config.names, alertsFileFromEnv());
+  const loaded = await loadAlerts(client, config.names, { file: config.alerts.file, serverKey: config.api.serverKey });
   if (!loaded) throw new TrailscopeError('CONFIG_INVALID', 'no alerts configuration: run `trailscope alerts apply FILE` or set TRAILSCOPE_ALERTS_FILE');
   return loaded;
 }
@@ -28,7 +28,7 @@ function addApply(alerts: Command): void {
       }
       const client = createOpenSearchClient(config);
       try {
-        const loaded = await storeAlerts(client, config.names, text, file);
+        const loaded = await storeAlerts(client, config.names, text, file, config.api.serverKey);
         const c = loaded.config;
         const summary = { destinations: c.destinations.length, routes: c.routes.length, throttles: c.throttles.length, exceptions: c.exceptions.length, version: loaded.version };
         process.stdout.write(opts.json ? `${JSON.stringify(summary)}\n` : `applied ${file}: ${summary.destinations} destinations (${c.destinations.map((d) => `${d.name}: ${d.type}`).join(', ')}), ${summary.routes} routes, ${summary.throttles} throttles, ${summary.exceptions} exceptions (version ${summary.version})\n`);

@@ -14,6 +14,7 @@ interface BackfillFlags extends SelectionFlags {
   wait?: boolean;
   json?: boolean;
   concurrency?: number;
+  alert?: boolean;
 }
 
 const MAX_PASSES = 5;
@@ -32,6 +33,7 @@ export function registerBackfillCommand(program: Command): void {
     .option('--region <region>', 'only these regions (repeatable, or comma-separated)', parseList)
     .option('--wait', 'run workers in this process until every queued file is indexed or failed, then print a summary')
     .option('--concurrency <n>', 'files processed in parallel with --wait (default TRAILSCOPE_WORKER_CONCURRENCY)', parsePositiveInt)
+    .option('--alert', 'alert on the findings of these files as live detection does (without it, findings are recorded and nobody is paged)')
     .option('--json', 'print the summary as one JSON object on the last line')
     .action(async (opts: BackfillFlags, cmd: Command) => {
       const sel = parseSelection(opts);
@@ -91,7 +93,7 @@ export function registerBackfillCommand(program: Command): void {
         for (let pass = 1; pass <= MAX_PASSES && !abort.signal.aborted; pass++) {
           const stats = await runIngestPass(
             { s3, producer, done, logger },
-            { ...sel, concurrency: config.ingest.listConcurrency, signal: abort.signal, onProgress: () => progress.update() },
+            { ...sel, alert: opts.alert === true, concurrency: config.ingest.listConcurrency, signal: abort.signal, onProgress: () => progress.update() },
           );
           tally.addPass(stats);
           progress.update();

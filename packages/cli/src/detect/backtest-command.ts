@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { installDetectionIndices, runBacktest, withEventFacts, writeFindings, type FindingDoc, type FindingWrite } from '@trailscope/detect';
 import { UNRESTRICTED, parseSearchRequest, toDsl } from '@trailscope/query';
-import { AlertPlanner, alertsFileFromEnv, loadAlerts } from '@trailscope/alerts';
+import { AlertPlanner, loadAlerts } from '@trailscope/alerts';
 import { TrailscopeError } from '@trailscope/model';
 import { createOpenSearchClient, createRedis, type Redis } from '@trailscope/runtime';
 import { loadRuleFiles, type RuleMatch } from '@trailscope/rules';
@@ -46,7 +46,7 @@ export function addBacktestCommand(rules: Command): void {
       if (alert && !record) throw new TrailscopeError('USAGE', '--alert: needs --record (alerts are sent for the findings recorded)');
       let redis: Redis | undefined;
       let planner: AlertPlanner | undefined;
-      const alerts = alert ? await loadAlerts(client, config.names, alertsFileFromEnv()) : undefined;
+      const alerts = alert ? await loadAlerts(client, config.names, { file: config.alerts.file, serverKey: config.api.serverKey }) : undefined;
       if (alert && !alerts) throw new TrailscopeError('CONFIG_INVALID', '--alert: no alerts configuration (run `trailscope alerts apply FILE` or set TRAILSCOPE_ALERTS_FILE)');
       if (alerts) {
         redis = createRedis(config);
@@ -59,7 +59,7 @@ export function addBacktestCommand(rules: Command): void {
         if (pending.length === 0) return;
         let docs = await withEventFacts(client, config.names, pending);
         if (planner && alerts) {
-          const plan = await planner.plan(alerts, docs, new Date(), { ignoreAge: true });
+          const plan = await planner.plan(alerts, docs, new Date());
           docs = docs.filter((d) => !plan.excepted.has(d.id));
           queued += plan.queued;
         }

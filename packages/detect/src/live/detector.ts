@@ -1,4 +1,4 @@
-import { AlertPlanner, alertsFileFromEnv, loadAlerts, type LoadedAlerts } from '@trailscope/alerts';
+import { AlertPlanner, loadAlerts, type LoadedAlerts } from '@trailscope/alerts';
 import { sleep, toOpenSearchError, type Config, type Logger, type OpenSearchClient, type Redis } from '@trailscope/runtime';
 import { applyFindingsRetention, installDetectionIndices } from '../findings-index';
 import { writeFindings } from '../findings-writer';
@@ -10,7 +10,7 @@ import { PendingFiles, filesFilter } from './pending-files';
 export interface DetectorDeps {
   opensearch: OpenSearchClient;
   redis: Redis;
-  config: Pick<Config, 'names' | 'namespace' | 'index'>;
+  config: Pick<Config, 'names' | 'namespace' | 'index' | 'alerts'> & { api: Pick<Config['api'], 'serverKey'> };
   logger: Logger;
 }
 
@@ -29,7 +29,8 @@ export interface DetectorOptions {
 
 export interface Detector {
   /** Records that a file's events are all indexed; call before marking the file done. */
-  fileIndexed(file: { bucket: string; key: string }): Promise<void>;
+  /** `alert: false`: a backfill without `--alert`, whose findings are recorded without alerting. */
+  fileIndexed(file: { bucket: string; key: string; alert?: boolean }): Promise<void>;
   /** Runs passes until nothing is pending (or another process leads); resolves with the files evaluated. */
   drain(): Promise<number>;
   stop(): Promise<void>;
@@ -62,11 +63,11 @@ export function startDetector(deps: DetectorDeps, options: DetectorOptions = {})
   // alert queues only add jobs, so they share the detector's connection
   const planner = new AlertPlanner({ opensearch, redis, names: config.names, logger }, redis);
   let alerts: { at: number; loaded: LoadedAlerts | undefined } | undefined;
-  const alertsFile = alertsFileFromEnv();
+  const alertsSource = { file: config.alerts.file, serverKey: config.api.serverKey };
   async function currentAlerts(nowMs: number): Promise<LoadedAlerts | undefined> {
     if (!alerts || nowMs - alerts.at >= (options.ruleRefreshMs ?? DEFAULT_RULE_REFRESH_MS)) {
       try {
-        alerts = { at: nowMs, loaded: await loadAlerts(opensearch, config.names, alertsFile) };
+        alerts = { at: nowMs, loaded: await loadAlerts(opensearch, config.names, alertsSource) };
       } catch (err) {
         // a broken alerts file must not stop detection: the last good one stays in force
         logger.error({ err }, 'alerts configuration unreadable; the previous one stays in force');
@@ -96,7 +97,10 @@ export function startDetector(deps: DetectorDeps, options: DetectorOptions = {})
     if (!(await lock.acquire())) return 0;
     await sweepFindings();
     const set = await rules.current(now().getTime());
-    const batch = await pending.take(batchFiles);
+    // a pass evaluates files of one kind, live (alerting) or backfilled (quiet): the oldest file's kind
+    const taken = await pending.take(batchFiles);
+    const alerting = taken[0]?.file.alert !== false;
+    const batch = taken.filter((b) => (b.file.alert !== false) === alerting);
     if (batch.length === 0) return 0;
     if (set && set.rules.length > 0) {
       if (!indicesReady) {
@@ -117,7 +121,7 @@ export function startDetector(deps: DetectorDeps, options: DetectorOptions = {})
       const loadedAlerts = await currentAlerts(now().getTime());
       if (loadedAlerts) {
         // exceptions drop findings before they are written; alerts are queued before the findings that cause them
-        const plan = await planner.plan(loadedAlerts, writes.flatMap((w) => (w.op === 'update' ? [] : [w.doc])), now());
+        const plan = await planner.plan(loadedAlerts, writes.flatMap((w) => (w.op === 'update' ? [] : [w.doc])), now(), { alert: alerting });
         if (plan.excepted.size > 0) writes = writes.filter((w) => w.op === 'update' || !plan.excepted.has(w.doc.id));
         if (plan.queued > 0 || plan.excepted.size > 0) logger.info({ files: batch.length, queued: plan.queued, excepted: plan.excepted.size }, 'detection pass queued alerts');
       }

@@ -3,6 +3,8 @@ import type { Redis } from '@trailscope/runtime';
 export interface PendingFile {
   bucket: string;
   key: string;
+  /** false: the file came from a backfill without `--alert`; its findings are recorded, not alerted. */
+  alert?: boolean;
 }
 
 /**
@@ -23,7 +25,8 @@ export class PendingFiles {
 
   async add(file: PendingFile, nowMs = Date.now()): Promise<void> {
     // NX keeps the first time a file was added: the oldest files are evaluated first
-    await this.redis.zadd(this.key, 'NX', nowMs, JSON.stringify([file.bucket, file.key]));
+    // a live file keeps the two-element member it always had, so files pending across an upgrade still alert
+    await this.redis.zadd(this.key, 'NX', nowMs, JSON.stringify(file.alert === false ? [file.bucket, file.key, 0] : [file.bucket, file.key]));
   }
 
   /** The oldest `limit` files, as members (for remove) and files. */
@@ -31,8 +34,8 @@ export class PendingFiles {
     const members = await this.redis.zrange(this.key, 0, limit - 1);
     return members.flatMap((member: string) => {
       try {
-        const [bucket, key] = JSON.parse(member) as [unknown, unknown];
-        if (typeof bucket === 'string' && typeof key === 'string') return [{ member, file: { bucket, key } }];
+        const [bucket, key, alert] = JSON.parse(member) as [unknown, unknown, unknown];
+        if (typeof bucket === 'string' && typeof key === 'string') return [{ member, file: { bucket, key, alert: alert !== 0 } }];
       } catch {
         // not ours: dropped below by the caller's remove of what it took
       }
