@@ -7,6 +7,7 @@ import { alertsIndex, installAlertsIndex, type LoadedAlerts } from './alerts-sto
 import { recordQueued } from './delivery-outbox';
 import { activeMutes, isMuted } from './mutes';
 import { destinationsFor } from './routing';
+import { countInWindow } from './throttle-window';
 
 export interface PlannerDeps {
   opensearch: OpenSearchClient;
@@ -19,9 +20,6 @@ export interface PlannerDeps {
 export const tailStreamKey = (names: Pick<Names, 'redisPrefix'>) => `${names.redisPrefix}alerts:tail`;
 const TAIL_MAXLEN = 10_000;
 
-/** Throttling state: the window a group is in, and the findings counted in it (a set, so replays count once). */
-const windowKey = (names: Pick<Names, 'redisPrefix'>, ruleId: string, groupKey: string) => `${names.redisPrefix}alerts:window:${ruleId}:${groupKey}`;
-export const membersKey = (names: Pick<Names, 'redisPrefix'>, alertId: string) => `${names.redisPrefix}alerts:members:${alertId}`;
 
 export interface AlertPlan {
   /** Findings an exception names: not written. */
@@ -85,8 +83,11 @@ export class AlertPlanner {
     return q;
   }
 
-  /** `ignoreAge`: alert whatever the events' age (`rules backtest --record --alert`). */
-  async plan(alerts: LoadedAlerts, findings: AlertFinding[], now: Date, options: { ignoreAge?: boolean } = {}): Promise<AlertPlan> {
+  /**
+   * `alert: false` (findings of a backfill without `--alert`): exceptions apply, nothing is queued. Backfills and
+   * backtests of past data page nobody unless asked; live findings (and `--alert`) do.
+   */
+  async plan(alerts: LoadedAlerts, findings: AlertFinding[], now: Date, options: { alert?: boolean } = {}): Promise<AlertPlan> {
     const { opensearch, redis, names } = this.deps;
     const nowMs = now.getTime();
     const { config, exceptions } = alerts;
@@ -114,13 +115,14 @@ export class AlertPlanner {
     }
 
     const candidates = findings.filter((f) => !excepted.has(f.id));
-    if (candidates.length === 0 || config.routes.length === 0) return { excepted, queued: 0 };
+    if (options.alert === false || candidates.length === 0 || config.routes.length === 0) return { excepted, queued: 0 };
     const stored = await existingFindings(opensearch, names, candidates.map((f) => f.id));
     const mutes = await activeMutes(opensearch, names, nowMs);
     const jobs = new Map<string, AlertJob[]>();
     const tail: Alert[] = [];
     const push = (dest: string, job: AlertJob) => jobs.set(dest, [...(jobs.get(dest) ?? []), job]);
-    const fresh = (f: AlertFinding) => options.ignoreAge === true || nowMs - Date.parse(f.lastSeen ?? f.eventTime) <= config.maxEventAge;
+    const maxAge = config.maxEventAge;
+    const fresh = (f: AlertFinding) => maxAge === undefined || nowMs - Date.parse(f.lastSeen ?? f.eventTime) <= maxAge;
     const sorted = candidates.filter((f) => !stored.has(f.id) && fresh(f)).sort((a, b) => (a.eventTime < b.eventTime ? -1 : a.eventTime > b.eventTime ? 1 : 0));
     for (const f of sorted) {
       const dests = destinationsFor(f, config);
@@ -133,20 +135,15 @@ export class AlertPlanner {
         tail.push(alert);
         continue;
       }
-      // the window starts at the group's first match and lasts `window`
-      const wk = windowKey(names, f.ruleId, groupKey);
-      await redis.set(wk, String(nowMs), 'PX', t.window, 'NX');
-      const windowStartMs = Number((await redis.get(wk)) ?? nowMs);
-      const alertId = throttledAlertId(f.ruleId, groupKey, windowStartMs);
-      const mk = membersKey(names, alertId);
-      const added = await redis.sadd(mk, f.id);
-      await redis.pexpire(mk, t.window + config.delivery.maxRetry + 86_400_000);
-      if (added === 0 || (await redis.scard(mk)) !== 1) continue;
-      const alert = alertFromFinding(f, alertId, config.apiUrl, { groupKey, windowStartMs });
-      const summaryDelay = windowStartMs + t.window - nowMs;
+      // the window starts at the group's first match and lasts `window`; its state outlives it until the summary
+      // can no longer be retried, so a replayed pass finds the window its findings were counted in
+      const w = await countInWindow(redis, names, { ruleId: f.ruleId, groupKey, windowMs: t.window, keepMs: t.window + config.delivery.maxRetry + 86_400_000 }, f.id, nowMs);
+      if (!w.first) continue;
+      // queued again on a replay: same job ids, which BullMQ ignores when it already holds them
+      const alert = alertFromFinding(f, throttledAlertId(f.ruleId, groupKey, w.startMs), config.apiUrl, { groupKey, windowStartMs: w.startMs });
       for (const d of dests) {
         push(d, { jobId: `${alert.id}-${d}`, data: { alert } });
-        push(d, { jobId: `${alert.id}-summary-${d}`, data: { summary: { alert, membersKey: mk } }, delayMs: summaryDelay });
+        push(d, { jobId: `${alert.id}-summary-${d}`, data: { summary: { alert, membersKey: w.membersKey } }, delayMs: w.endMs - nowMs });
       }
       tail.push(alert);
     }
