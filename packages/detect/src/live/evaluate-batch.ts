@@ -119,10 +119,10 @@ async function newTermsWrites(ctx: BatchContext, filter: object, rule: NewTermsR
   const writes: FindingWrite[] = [];
   const created = matches.filter((m) => fresh.ids.has(m.eventIds[0] ?? '')).map((m) => findingFromMatch(rule, m, 'live', now));
   for (const doc of await withEventFacts(ctx.client, ctx.names, created)) writes.push({ op: 'create', doc });
-  for (const f of existing) {
-    const eventId = f.eventIds[0];
-    if (eventId === undefined || firsts.has(eventId)) continue;
-    if (!(await eventInQuery(ctx, query, eventId))) continue;
+  const doubted = existing.filter((f) => f.eventIds[0] !== undefined && !firsts.has(f.eventIds[0]));
+  const read = await eventsInQuery(ctx, query, doubted.map((f) => f.eventIds[0] as string));
+  for (const f of doubted) {
+    if (!read.has(f.eventIds[0] as string)) continue;
     writes.push({
       op: 'update',
       id: f.id,
@@ -132,10 +132,25 @@ async function newTermsWrites(ctx: BatchContext, filter: object, rule: NewTermsR
   return writes;
 }
 
-/** Whether the re-evaluation above read this event (only then is its absence from the matches meaningful). */
-async function eventInQuery(ctx: BatchContext, query: object, eventId: string): Promise<boolean> {
-  const res = await ctx.client.count({ index: ctx.names.eventsAlias, body: { query: and(query, { term: { id: eventId } }) } as never, ignore_unavailable: true, allow_no_indices: true });
-  return Number((res.body as { count: number }).count) > 0;
+const IDS_PER_REQUEST = 1000;
+
+/**
+ * Which of these events the re-evaluation above read (only for those is their absence from the matches meaningful):
+ * one request per thousand ids, so a pass costs the same whatever number of findings the history holds.
+ */
+async function eventsInQuery(ctx: BatchContext, query: object, eventIds: string[]): Promise<Set<string>> {
+  const found = new Set<string>();
+  for (let i = 0; i < eventIds.length; i += IDS_PER_REQUEST) {
+    const chunk = eventIds.slice(i, i + IDS_PER_REQUEST);
+    const res = await ctx.client.search({
+      index: ctx.names.eventsAlias,
+      body: { size: chunk.length, _source: ['id'], query: and(query, { terms: { id: chunk } }) } as never,
+      ignore_unavailable: true,
+      allow_no_indices: true,
+    });
+    for (const h of (res.body as unknown as { hits: { hits: Array<{ _id: string; _source?: { id?: string } }> } }).hits.hits) found.add(h._source?.id ?? h._id);
+  }
+  return found;
 }
 
 /** The findings of `rules` over the events that `filter` selects (the files just indexed). */
