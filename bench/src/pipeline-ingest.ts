@@ -85,6 +85,8 @@ export async function runPipelineIngest(
     workerNodeOptions?: string;
     /** Extra `backfill` flags (e.g. `--to` a delivery day, to ingest part of the bucket). */
     backfillArgs?: string[];
+    /** Polled once the queue is drained: the clock stops when it holds too (e.g. detection has seen every file). */
+    untilAlso?: () => Promise<boolean>;
   },
 ): Promise<PipelineIngestResult> {
   const env = stack.envFor(options.namespace, options.extraEnv);
@@ -115,6 +117,14 @@ export async function runPipelineIngest(
       profileDir: ctx.profileDir,
     });
     await waitForDrain(queue, workers);
+    if (options.untilAlso) {
+      const deadline = Date.now() + DRAIN_TIMEOUT_MS;
+      while (!(await options.untilAlso())) {
+        assertAlive(workers);
+        if (Date.now() > deadline) throw new Error(`${options.label}: the extra condition did not hold within ${DRAIN_TIMEOUT_MS / 60_000} minutes of the drain`);
+        await pause(POLL_MS);
+      }
+    }
     const seconds = (performance.now() - t0) / 1000;
     const cpu1 = await opensearchCpuMillis(client);
     const services1 = serviceCpu(stack);

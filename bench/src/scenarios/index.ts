@@ -1,4 +1,5 @@
 import type { Scenario } from '../bench-context';
+import { detectScenario } from './detect';
 import { discoveryScenario } from './discovery';
 import { ingestScenario } from './ingest';
 import { memoryScenario } from './memory';
@@ -9,6 +10,6 @@ import { storageScenario } from './storage';
 
 /**
  * In run order: query, storage and scaling use the namespace the ingest scenario indexed (`ctx.shared`); storage
- * force-merges it, so it runs after query; scaling drops it before its own run.
+ * force-merges it, so it runs after query; scaling drops it before its own run. detect ingests namespaces of its own.
  */
-export const SCENARIOS: Scenario[] = [parseScenario, discoveryScenario, ingestScenario, queryScenario, storageScenario, memoryScenario, scalingScenario];
+export const SCENARIOS: Scenario[] = [parseScenario, discoveryScenario, ingestScenario, queryScenario, storageScenario, memoryScenario, scalingScenario, detectScenario];
