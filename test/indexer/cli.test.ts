@@ -25,12 +25,14 @@ describe('trailscope setup and dlq', () => {
       namespace,
       eventTemplate: { name: `${namespace}-events-template`, indexPattern: `${namespace}-events-*`, alias: `${namespace}-events` },
       deadLetterIndex: { name: `${namespace}-deadletter`, created: true },
+      filesIndex: { name: `${namespace}-files`, created: true },
       retention: { retentionDays: 400, deletedIndices: [] },
     });
     const second = await runCli(['setup'], { env });
     expect(second.code).toBe(0);
     expect(second.stdout).toContain(`index template ${namespace}-events-template (version`);
     expect(second.stdout).toContain(`dead-letter index ${namespace}-deadletter already present`);
+    expect(second.stdout).toContain(`file ledger ${namespace}-files already present`);
     expect(second.stdout).toContain('retention disabled');
   });
 

@@ -28,7 +28,7 @@ describe('OpenAPI document', () => {
   });
 
   it('documents every route', () => {
-    expect(Object.keys(doc.paths).sort()).toEqual(['/', '/v1/aggregations', '/v1/events', '/v1/events/{eventId}', '/v1/findings', '/v1/findings/{id}', '/v1/findings/{id}/status', '/v1/health', '/v1/openapi.json', '/v1/session', '/v1/stats']);
+    expect(Object.keys(doc.paths).sort()).toEqual(['/', '/v1/aggregations', '/v1/events', '/v1/events/{eventId}', '/v1/export', '/v1/files', '/v1/findings', '/v1/findings/{id}', '/v1/findings/{id}/status', '/v1/health', '/v1/openapi.json', '/v1/session', '/v1/stats']);
   });
 
   it('documents the cost refusal and the rate limit on every keyed search route', () => {

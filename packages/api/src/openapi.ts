@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { AggSpecSchema, AggregationRequestSchema, SearchRequestSchema } from '@trailscope/query';
 import { FINDING_STATUSES, FindingStatusChangeSchema, FindingsRequestSchema } from '@trailscope/detect';
+import { EXPORT_FORMATS, FilesRequestSchema } from '@trailscope/evidence';
+import { FILE_STATUSES } from '@trailscope/indexer';
 import { CreateKeySchema } from './keys/key-store';
 
 const ErrorResponse = z.strictObject({
@@ -59,6 +61,30 @@ const Finding = z.looseObject({
   createdAt: z.string(),
 });
 const FindingsResponse = z.strictObject({ findings: z.array(Finding), total: z.int(), cursor: z.string().optional() });
+const LedgerFile = z.looseObject({
+  id: z.string(),
+  bucket: z.string(),
+  key: z.string(),
+  etag: z.string(),
+  size: z.int().describe('compressed bytes read from S3'),
+  sha256: z.string().describe("hex SHA-256 of the uncompressed content (the hash CloudTrail's digest files list); empty for a failed file"),
+  account: z.string().optional(),
+  region: z.string().optional(),
+  orgId: z.string().optional(),
+  recordsRead: z.int(),
+  documentsCreated: z.int(),
+  duplicates: z.int(),
+  deadLettered: z.int(),
+  conflicts: z.int(),
+  firstEventTime: z.string().optional(),
+  lastEventTime: z.string().optional(),
+  indices: z.array(z.string()).describe('the event indices its events belong to by eventTime'),
+  ingestedAt: z.string(),
+  status: z.enum(FILE_STATUSES),
+  errorCode: z.string().optional(),
+  error: z.string().optional(),
+});
+const FilesResponse = z.strictObject({ files: z.array(LedgerFile), total: z.int(), cursor: z.string().optional() });
 const AggregationResponse = z.strictObject({ total: z.int(), aggs: z.record(z.string(), AggResult) });
 
 const COMPONENTS: Record<string, z.ZodType> = {
@@ -76,6 +102,9 @@ const COMPONENTS: Record<string, z.ZodType> = {
   FindingStatusChange: FindingStatusChangeSchema,
   Finding,
   FindingsResponse,
+  FilesRequest: FilesRequestSchema,
+  LedgerFile,
+  FilesResponse,
 };
 
 function componentSchemas(): Record<string, unknown> {
@@ -219,6 +248,25 @@ export function buildOpenApiDocument(version = '0.1.0'): Record<string, unknown>
           parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
           requestBody: { required: true, ...json('FindingStatusChange') },
           responses: { '200': { description: 'the updated finding', content: { 'application/json': { schema: { type: 'object', properties: { finding: ref('Finding') } } } } }, ...errors(400, 401, 404) },
+        },
+      },
+      '/v1/files': {
+        get: {
+          summary:
+            'The file ledger: each ingested log file (bucket, key, etag, SHA-256, records read, documents created, duplicates, dead-lettered, conflicts, first/last eventTime, status), by key; a key limited to accounts or regions sees only their files (lists: repeat a parameter or separate with commas)',
+          parameters: Object.keys(FilesRequestSchema.shape).map((name) => ({ name, in: 'query', required: false, schema: { $ref: `#/components/schemas/FilesRequest/properties/${name}` } })),
+          responses: { '200': { description: 'a page of ledger entries', ...json('FilesResponse') }, ...errors(400, 401, 403, 503) },
+        },
+      },
+      '/v1/export': {
+        get: {
+          summary:
+            'The matching events the key may see, oldest first, streamed (chunked): ndjson (raw records byte for byte), csv (the columns of the CloudTrail Event history download), cloudtrail (see the format parameter)',
+          parameters: [
+            { name: 'format', in: 'query', required: true, schema: { type: 'string', enum: [...EXPORT_FORMATS] } },
+            ...searchParams.filter((p) => !['sort', 'pageSize', 'cursor', 'includeRaw'].includes(p.name)),
+          ],
+          responses: { '200': { description: 'the export, streamed' }, ...errors(400, 401, 403, 503) },
         },
       },
       '/v1/health': { get: { summary: 'Liveness and OpenSearch reachability', security: [], responses: { '200': { description: 'healthy' }, '503': { description: 'OpenSearch unavailable' } } } },

@@ -10,6 +10,7 @@ import { registerV1Routes } from './routes/v1-routes';
 import { registerLookupEventsRoute } from './routes/lookup-events-route';
 import { registerFindingsRoutes } from './routes/findings-routes';
 import { registerExportRoute } from './routes/export-route';
+import { registerFilesRoute } from './routes/files-route';
 import { registerConsoleRoutes } from './routes/console-routes';
 import { createSearchCursors } from './routes/search-cursors';
 import { requestLogger } from './request-log';
@@ -89,6 +90,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   registerV1Routes(app, { ...deps, cursors });
   registerFindingsRoutes(app, deps);
   registerExportRoute(app, { ...deps, cursors, searchTimeoutMs: timeouts.searchTimeoutMs });
+  registerFilesRoute(app, deps);
   registerLookupEventsRoute(app, { ...deps, cursors, limits });
   registerConsoleRoutes(app);
   return app;

@@ -18,4 +18,5 @@ export {
 export { accountFor, assertAccounted, type Accounting } from './bulk-accounting';
 export { listDeadLetters } from './list-dead-letters';
 export { listConflicts } from './list-conflicts';
+export { FILE_STATUSES, isAccounted, writeLedgerEntry, type FileLedgerEntry } from './file-ledger';
 export { storeGenerationOf } from './store-generation';

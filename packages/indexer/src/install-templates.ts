@@ -2,6 +2,7 @@ import { TrailscopeError } from '@trailscope/model';
 import type { Config, OpenSearchClient } from '@trailscope/runtime';
 import { claimStoredEvents, storedEventsClaimed, type StoredEventClaims } from './claim-stored-events';
 import { conflictsIndexBody } from './conflicts-index';
+import { filesIndexBody } from './file-ledger';
 import { deadLetterIndexBody } from './dead-letter-index';
 import { eventIdIndexBody } from './event-id-index';
 import { EVENT_TEMPLATE_VERSION, eventTemplateBody } from './event-template';
@@ -15,6 +16,8 @@ export interface SetupReport {
   /** The claims keeping event ids unique across event indices. */
   eventIdIndex: { name: string; created: boolean; storedEvents: StoredEventClaims };
   conflictsIndex: { name: string; created: boolean };
+  /** The file ledger (what each ingested log file contributed). */
+  filesIndex: { name: string; created: boolean };
   retention: {
     retentionDays: number;
     /** `ism` when the cluster has the ISM plugin, else `sweep` (applyRetention deletes by eventTime period). */
@@ -25,7 +28,7 @@ export interface SetupReport {
 
 /**
  * Installs everything the event indices need, idempotently: the composable index template (mapping, settings, read
- * alias), the dead-letter, event-id and conflicts indices, and the ISM retention policy where the plugin exists. It
+ * alias), the dead-letter, event-id and conflicts indices, the file ledger, and the ISM retention policy where the plugin exists. It
  * deletes nothing: expired indices are `applyRetention`'s (setup and the worker's sweeper call it), so installing at
  * a worker's start never removes data as a side effect.
  */
@@ -44,6 +47,7 @@ export async function installTemplates(client: OpenSearchClient, config: Config)
   const created = await createIndexOnce(client, names.deadLetterIndex, deadLetterIndexBody(config), 'dead-letter index');
   const eventIdsCreated = await createIndexOnce(client, names.eventIdsIndex, eventIdIndexBody(config), 'event-id index');
   const conflictsCreated = await createIndexOnce(client, names.conflictsIndex, conflictsIndexBody(config), 'conflicts index');
+  const filesCreated = await createIndexOnce(client, names.filesIndex, filesIndexBody(config), 'file ledger');
   const storedEvents = await claimStoredEvents(client, config);
 
   const ism = await hasIsmPlugin(client);
@@ -59,6 +63,7 @@ export async function installTemplates(client: OpenSearchClient, config: Config)
     deadLetterIndex: { name: names.deadLetterIndex, created },
     eventIdIndex: { name: names.eventIdsIndex, created: eventIdsCreated, storedEvents },
     conflictsIndex: { name: names.conflictsIndex, created: conflictsCreated },
+    filesIndex: { name: names.filesIndex, created: filesCreated },
     retention,
   };
 }
@@ -75,9 +80,9 @@ async function createIndexOnce(client: OpenSearchClient, index: string, body: Re
 }
 
 /**
- * Throws TEMPLATE_MISSING unless the current event template and the dead-letter, event-id and conflicts indices are
- * installed (workers call this before their first job), OPENSEARCH_UNAVAILABLE (retryable) when the cluster does
- * not answer.
+ * Throws TEMPLATE_MISSING unless the current event template, the dead-letter, event-id and conflicts indices and the
+ * file ledger are installed (workers call this before their first job), OPENSEARCH_UNAVAILABLE (retryable) when the
+ * cluster does not answer.
  */
 export async function checkTemplates(client: OpenSearchClient, config: Config): Promise<void> {
   const { names } = config;
@@ -102,6 +107,7 @@ export async function checkTemplates(client: OpenSearchClient, config: Config): 
   for (const [index, what] of [
     [names.deadLetterIndex, 'dead-letter index'],
     [names.conflictsIndex, 'conflicts index'],
+    [names.filesIndex, 'file ledger'],
   ] as const) {
     try {
       await client.transport.request({ method: 'HEAD', path: `/${encodeURIComponent(index)}` });

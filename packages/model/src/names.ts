@@ -49,6 +49,8 @@ export function namesFor(namespace: string, options: NamesOptions = {}) {
     eventIdsIndex: `${namespace}-eventids`,
     /** Copies of stored event ids that arrived with different content, kept for the operator. */
     conflictsIndex: `${namespace}-conflicts`,
+    /** The file ledger: one entry per log file (bucket, key, etag) ingested, with its hash and record counts. */
+    filesIndex: `${namespace}-files`,
     keysIndex: `${namespace}-apikeys`,
     /** Findings of detection rules (one index, template-managed); `findingsTemplate` applies to it. */
     findingsIndex: `${namespace}-findings`,

@@ -5,4 +5,4 @@
  */
 export { logSourceFor, type LogSource } from './log-source';
 export { MAX_FREE_FORM_LEAF_CHARS, normalize, tryNormalize } from './normalize';
-export { parseLogFile, parseLogFileBatches, type ParsedItem } from './parse-log-file';
+export { newParseStats, parseLogFile, parseLogFileBatches, type ParsedItem } from './parse-log-file';

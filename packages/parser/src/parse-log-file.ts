@@ -25,6 +25,11 @@ export interface ParseOptions {
   /** The ingest timestamp written into every document (defaults to now, once per file). */
   ingestedAt?: string;
   stats?: ParseStats;
+  /**
+   * Fed every decompressed chunk in order (a `crypto` Hash): the SHA-256 CloudTrail's digests list is of the
+   * uncompressed content, and hashing it here costs no second read.
+   */
+  hash?: { update(chunk: Buffer): unknown };
 }
 
 /**
@@ -183,6 +188,7 @@ export async function* parseLogFileBatches(
           { context: { maxObjectBytes } },
         );
       }
+      options.hash?.update(chunk);
       // the splitter parses most records itself on the way (see RecordsSplitter.push); the rest are parsed here
       const parsed: unknown[] = [];
       const raws = splitter.push(chunk, parsed);

@@ -81,7 +81,7 @@ export async function startWorker(deps: WorkerDeps, options: WorkerOptions = {})
       await s3Gate.pass();
       let result: FileResult;
       try {
-        result = await processLogFile({ s3: deps.s3, writer, config, logger }, job);
+        result = await processLogFile({ s3: deps.s3, opensearch: deps.opensearch, writer, config, logger }, job);
       } catch (err) {
         lastBucket = job.bucket;
         osGate.observe(err);

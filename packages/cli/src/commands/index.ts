@@ -17,6 +17,7 @@ import { registerRulesCommand } from './rules';
 import { registerInsightsCommand } from './insights';
 import { registerValidateCommand } from './validate';
 import { registerExportCommand } from './export';
+import { registerFilesCommand } from './files';
 import { registerAlertsCommand } from './alerts';
 import { addApplyCommand } from '../detect/apply-command';
 import { addBacktestCommand } from '../detect/backtest-command';
@@ -41,6 +42,7 @@ export const COMMANDS: Array<(program: Command) => void> = [
   registerInsightsCommand,
   registerValidateCommand,
   registerExportCommand,
+  registerFilesCommand,
   (program) => registerRulesLiveCommands(program, [addBacktestCommand, addApplyCommand]),
   registerFindingsCommand,
   registerAlertsCommand,

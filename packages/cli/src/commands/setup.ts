@@ -35,6 +35,7 @@ function describe(report: SetupResult): string[] {
         ]
       : []),
     `conflicts index ${report.conflictsIndex.name} ${report.conflictsIndex.created ? 'created' : 'already present'}`,
+    `file ledger ${report.filesIndex.name} ${report.filesIndex.created ? 'created' : 'already present'}`,
     `index template ${report.detection.findingsTemplate.name} (version ${report.detection.findingsTemplate.version}) installed for findings`,
     `findings index ${report.detection.findingsIndex.name} ${report.detection.findingsIndex.created ? 'created' : 'already present'}`,
     `rule-set index ${report.detection.rulesIndex.name} ${report.detection.rulesIndex.created ? 'created' : 'already present'}`,

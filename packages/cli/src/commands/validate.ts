@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
 import { TrailscopeError, errorMessageOf } from '@trailscope/model';
-import { createS3Client } from '@trailscope/runtime';
+import { createOpenSearchClient, createS3Client } from '@trailscope/runtime';
 import {
   DEFAULT_MAX_DIGEST_BYTES,
   DEFAULT_VALIDATE_CONCURRENCY,
@@ -27,6 +27,7 @@ interface ValidateFlags {
   publicKeys?: string;
   aws?: boolean;
   json?: boolean;
+  index?: boolean;
   concurrency: number;
   maxDigestBytes: number;
 }
@@ -74,6 +75,7 @@ export function registerValidateCommand(program: Command): void {
     .option('--to <time>', 'last digest delivery time to validate, inclusive (default: now)')
     .option('--public-keys <file>', 'JSON output of `aws cloudtrail list-public-keys` (offline validation)')
     .option('--aws', 'fetch the public keys with CloudTrail ListPublicKeys (AWS credential chain)')
+    .option('--index', 'also prove the index complete: every log file a valid digest lists is in the file ledger with the same hash and all its records indexed, and every ledger file is still in S3 or listed by a digest')
     .option('--json', 'one JSON line per finding, then {"summary":{...}}')
     .option('--concurrency <n>', 'log files fetched and hashed at once', parsePositiveInt, DEFAULT_VALIDATE_CONCURRENCY)
     .option('--max-digest-bytes <n>', 'largest uncompressed digest file read; a larger one is DIGEST_MALFORMED', parsePositiveInt, DEFAULT_MAX_DIGEST_BYTES)
@@ -89,6 +91,7 @@ export function registerValidateCommand(program: Command): void {
         ? readKeyFile(flags.publicKeys)
         : await fetchPublicKeys(new CloudTrailClient({ region: config.s3.region }), fromMs === undefined ? undefined : new Date(fromMs), toMs === undefined ? undefined : new Date(toMs));
       const s3 = createS3Client(config);
+      const opensearch = flags.index ? createOpenSearchClient(config) : undefined;
       const out = createLineWriter();
       try {
         const summary = await validateTrail(s3, {
@@ -101,12 +104,14 @@ export function registerValidateCommand(program: Command): void {
           publicKeys,
           concurrency: flags.concurrency,
           maxDigestBytes: flags.maxDigestBytes,
+          ...(opensearch ? { index: { client: opensearch, names: config.names } } : {}),
           onFinding: (f) => out.line(flags.json ? JSON.stringify(f) : findingLine(f)),
         });
         await out.line(flags.json ? JSON.stringify({ summary }) : `${summary.valid ? '' : '\n'}${formatValidationSummary(summary)}`);
         process.exitCode = summary.valid ? 0 : 1;
       } finally {
         s3.destroy();
+        await opensearch?.close();
       }
     });
 }

@@ -12,6 +12,12 @@ export const FINDING_CODES = {
   LOG_FILE_MISSING: 'a log file listed in a valid digest is not in S3',
   LOG_FILE_UNLISTED: 'a log file in S3 was delivered during a validated digest window but is listed by no digest',
   PUBLIC_KEY_UNKNOWN: "no public key with the digest's digestPublicKeyFingerprint was given or returned by ListPublicKeys",
+  LOG_FILE_NOT_INDEXED: '(--index) a log file a valid digest lists is not in the file ledger: its events were never indexed',
+  LOG_FILE_CHANGED_SINCE_INDEXED:
+    '(--index) the file ledger holds another SHA-256 than the digest lists (what was indexed is not what CloudTrail delivered), or the object in S3 changed after it was indexed',
+  LOG_FILE_PARTIALLY_INDEXED:
+    '(--index) the file was indexed with the hash its digest lists, but not all its records are accounted for, it failed, or the event indices hold fewer of its documents than the ledger says were created',
+  INDEXED_FILE_MISSING: '(--index) a file in the ledger, named inside a validated digest window, is no longer in S3 and is listed by no digest',
 } as const;
 
 export type FindingCode = keyof typeof FINDING_CODES;

@@ -9,6 +9,8 @@ import { verifyDigestSignature } from './signature';
 import { hashLogFile } from './hash-log-file';
 import type { DigestLogFile } from './digest-document';
 import type { ValidationSummary } from './validation-summary';
+import { IndexCheck, ledgerEntriesUnder, type IndexTarget } from '../ledger/index-check';
+import { objectExists } from '../io/object-exists';
 
 export interface ValidateTrailOptions {
   bucket: string;
@@ -26,6 +28,12 @@ export interface ValidateTrailOptions {
   /** Called once per finding, awaited (so a writer's backpressure reaches the walk). */
   onFinding: (finding: Finding) => void | Promise<void>;
   nowMs?: number;
+  /**
+   * Also prove the index complete (`validate --index`): every log file a valid digest lists is in the file ledger
+   * with the same hash and all its records accounted for, and every ledger file inside a validated window is still
+   * in S3 or listed by a digest.
+   */
+  index?: IndexTarget;
 }
 
 export const DEFAULT_VALIDATE_CONCURRENCY = 16;
@@ -134,6 +142,12 @@ export async function validateTrail(s3: S3Client, options: ValidateTrailOptions)
   let foundFrom = Number.POSITIVE_INFINITY;
   let foundTo = Number.NEGATIVE_INFINITY;
 
+  const indexCheck = options.index ? new IndexCheck(options.index, (f) => report(f)) : undefined;
+  if (indexCheck) {
+    await indexCheck.prepare();
+    summary.index = { checked: 0, indexed: 0, ledgerFilesMissing: 0 };
+  }
+
   const report = async (finding: Finding) => {
     summary.findings[finding.code] = (summary.findings[finding.code] ?? 0) + 1;
     summary.valid = false;
@@ -157,6 +171,9 @@ export async function validateTrail(s3: S3Client, options: ValidateTrailOptions)
     const where = { bucket: entry.s3Bucket, key: entry.s3Object, digestKey, account: stream.account, region: stream.region };
     const result = await hashLogFile(s3, entry.s3Bucket, entry.s3Object);
     const expected = entry.hashValue.toLowerCase();
+    if (indexCheck) {
+      await indexCheck.add({ ...where, expected, ...(result.status === 'hashed' ? { s3Sha256: result.sha256 } : {}) });
+    }
     if (result.status === 'missing') {
       summary.logFiles.invalid += 1;
       await report({ code: 'LOG_FILE_MISSING', ...where, message: `listed in its digest, not in S3` });
@@ -181,6 +198,7 @@ export async function validateTrail(s3: S3Client, options: ValidateTrailOptions)
       await walkChain(chain, stream, listed, windows);
     }
     await findUnlisted(stream, listed, windows);
+    if (options.index) await findLedgerFilesGone(options.index, stream, listed, windows);
   };
 
   const walkChain = async (entries: Target[], stream: LogStream, listed: Set<string>, windows: ReturnType<typeof windowSet>) => {
@@ -333,6 +351,27 @@ export async function validateTrail(s3: S3Client, options: ValidateTrailOptions)
     }
   };
 
+  const findLedgerFilesGone = async (target: IndexTarget, stream: LogStream, listed: Set<string>, windows: ReturnType<typeof windowSet>) => {
+    if (!windows.bounds()) return;
+    const root = stream.root.replace(/\/CloudTrail-Digest\/([^/]+)\/$/, '/CloudTrail/$1/');
+    for await (const entry of ledgerEntriesUnder(target, bucket, root)) {
+      // a listed file's absence is LOG_FILE_MISSING already; one present in S3 and unlisted is LOG_FILE_UNLISTED
+      if (listed.has(`${entry.bucket}/${entry.key}`)) continue;
+      const stamp = logFileStampMs(entry.key);
+      if (stamp === undefined || !windows.covers(stamp, stamp + UNLISTED_MARGIN_MS)) continue;
+      if (await objectExists(s3, entry.bucket, entry.key)) continue;
+      if (summary.index) summary.index.ledgerFilesMissing += 1;
+      await report({
+        code: 'INDEXED_FILE_MISSING',
+        bucket: entry.bucket,
+        key: entry.key,
+        account: stream.account,
+        region: stream.region,
+        message: `in the file ledger (etag ${entry.etag}, ingested ${entry.ingestedAt}) within a validated digest window, no longer in S3 and listed by no digest`,
+      });
+    }
+  };
+
   const { streams } = await discoverStreams(s3, {
     bucket,
     prefix: options.prefix,
@@ -347,6 +386,11 @@ export async function validateTrail(s3: S3Client, options: ValidateTrailOptions)
     while (inFlight.size > 0) await Promise.all(inFlight);
   }
   if (failure) throw failure.err;
+  if (indexCheck && summary.index) {
+    await indexCheck.flush();
+    summary.index.checked = indexCheck.checked;
+    summary.index.indexed = indexCheck.indexed;
+  }
 
   if (foundFrom <= foundTo) {
     summary.foundFrom = iso(foundFrom);

@@ -14,6 +14,8 @@ export interface ValidationSummary {
   logFiles: { total: number; valid: number; invalid: number };
   /** Log files in S3 under a validated window that no digest lists. */
   unlistedLogFiles: number;
+  /** With --index: listed log files checked against the file ledger, and those indexed unchanged and whole. */
+  index?: { checked: number; indexed: number; ledgerFilesMissing: number };
   findings: Partial<Record<FindingCode, number>>;
   /** true when nothing was found wrong. */
   valid: boolean;
@@ -31,6 +33,11 @@ export function formatValidationSummary(s: ValidationSummary): string {
   const l = s.logFiles;
   lines.push(`${l.valid}/${l.total} log files valid${l.invalid > 0 ? `, ${l.invalid}/${l.total} log files INVALID` : ''}`);
   if (s.unlistedLogFiles > 0) lines.push(`${plural(s.unlistedLogFiles, 'log file')} in S3 listed by no digest`);
+  if (s.index) {
+    const i = s.index;
+    lines.push(`${i.indexed}/${i.checked} listed log files indexed unchanged${i.checked > i.indexed ? `, ${i.checked - i.indexed}/${i.checked} NOT (see findings)` : ''}`);
+    if (i.ledgerFilesMissing > 0) lines.push(`${plural(i.ledgerFilesMissing, 'indexed file')} gone from S3 and listed by no digest`);
+  }
   lines.push(`${plural(s.streams, 'account/region')}, ${plural(s.chains, 'digest chain')}`);
   return lines.join('\n');
 }
