@@ -1,11 +1,12 @@
 // page functions run in the browser: their bodies are typed against the DOM
 /// <reference lib="dom" />
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import type { GeneratedFile } from '@trailscope/fixtures';
-import { ACCOUNT_A, ACCOUNT_B, seedStore, standardTrail, type SeededStore } from '../query/support/seed';
+import { ACCOUNT_A, ACCOUNT_B, ORG_ACCOUNT, seedStore, standardTrail, type SeededStore } from '../query/support/seed';
 import { startTestApi, type TestApi } from '../api/support/api-server';
 import { REPO_ROOT, cliEnv, runCli } from '../support/env';
 
@@ -15,6 +16,50 @@ const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable
 
 const XSS_AGENT = '<img src=x onerror="alert(1);fetch(\'http://198.51.100.9/ua\')">';
 const XSS_PARAM = '<script>alert(2);fetch("http://198.51.100.9/param")</script>';
+
+/** A log file of `records` delivered in the account and region on the day. */
+function logFile(account: string, region: string, day: string, name: string, records: Array<Record<string, unknown>>): GeneratedFile {
+  const raws = records.map((r) => JSON.stringify(r));
+  return {
+    key: `AWSLogs/${account}/CloudTrail/${region}/${day.replace(/-/g, '/')}/${account}_CloudTrail_${region}_${day.replace(/-/g, '')}T2355Z_${name}.json.gz`,
+    body: gzipSync(Buffer.from(`{"Records":[${raws.join(',')}]}`)),
+    account,
+    region,
+    deliveryDate: day,
+    records,
+    rawRecords: raws,
+  };
+}
+
+/**
+ * A burst of user creations (a write management API the generated trail never calls) in one account and region:
+ * 120 calls in 10 minutes, an ApiCallRateInsight once `insights run` looks at the day.
+ */
+function burstFile(): { file: GeneratedFile; startMs: number; minutes: number; calls: number } {
+  const startMs = Date.parse('2026-03-02T09:00:00Z');
+  const minutes = 10;
+  const calls = 120;
+  const records = Array.from({ length: calls }, (_, i) => ({
+    eventVersion: '1.09',
+    userIdentity: { type: 'IAMUser', principalId: 'AIDABURST', arn: `arn:aws:iam::${ORG_ACCOUNT}:user/burst`, accountId: ORG_ACCOUNT, userName: 'burst' },
+    eventTime: new Date(startMs + Math.floor((i * minutes * 60_000) / calls)).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    eventSource: 'iam.amazonaws.com',
+    eventName: 'CreateUser',
+    awsRegion: 'ap-southeast-2',
+    sourceIPAddress: '203.0.113.77',
+    userAgent: 'aws-cli/2.15.0',
+    requestParameters: { userName: `burst-${i}` },
+    responseElements: null,
+    requestID: `BURSTREQ${String(i).padStart(4, '0')}`,
+    eventID: `0b0b0b0b-2222-4333-8444-${String(i).padStart(12, '0')}`,
+    readOnly: false,
+    eventType: 'AwsApiCall',
+    managementEvent: true,
+    recipientAccountId: ORG_ACCOUNT,
+    eventCategory: 'Management',
+  }));
+  return { file: logFile(ORG_ACCOUNT, 'ap-southeast-2', '2026-03-02', 'burst', records), startMs, minutes, calls };
+}
 
 /** A log file of one event whose user agent and request parameters carry markup and script. */
 function hostileFile(): GeneratedFile {
@@ -225,18 +270,134 @@ describe('web console (real browser)', () => {
     await w.context.close();
   });
 
-  it('downloads the current query as CSV with the rows of the table', async () => {
+  /** Clicks a download button and returns the file the browser saved, once the console reports it done. */
+  async function downloaded(page: Page, button: string): Promise<string> {
+    const download = page.waitForEvent('download');
+    await page.click(`text=${button}`);
+    const file = readFileSync(await (await download).path(), 'utf8');
+    await page.waitForSelector('[data-testid=download-status][data-busy=false]');
+    return file;
+  }
+
+  it('downloads the current query as CSV and NDJSON through the export path, equal to trailscope export', async () => {
     const w = await signedIn(admin);
     const { page } = w;
+    const exportRequests: string[] = [];
+    page.on('request', (r) => {
+      if (r.url().includes('/v1/export')) exportRequests.push(r.url());
+    });
     await page.goto(`${api.url}/#/events?regions=eu-west-1&errorsOnly=true`);
     const rows = await allRows(page);
     expect(rows).toEqual(await cliIds(['--region', 'eu-west-1', '--errors-only']));
-    const download = page.waitForEvent('download');
+    expect(rows.length).toBeGreaterThan(1);
+
+    const csv = await downloaded(page, 'Download CSV');
+    const cliCsv = await runCli(['export', '--region', 'eu-west-1', '--errors-only', '--format', 'csv'], { env: env() });
+    expect(cliCsv.code).toBe(0);
+    expect(csv).toBe(cliCsv.stdout);
+    const lines = csv.split(/\r?\n/).filter(Boolean);
+    expect(lines[0]).toMatch(/^Event time,User name,Event name,/);
+    const idColumn = lines[0]!.split(',').indexOf('Event ID');
+    // the export is oldest first, the table newest first: the same events
+    expect(lines.slice(1).map((l) => l.split(',')[idColumn]).sort()).toEqual([...rows].sort());
+
+    const ndjson = await downloaded(page, 'Download NDJSON');
+    const cliNdjson = await runCli(['export', '--region', 'eu-west-1', '--errors-only', '--format', 'ndjson'], { env: env() });
+    expect(cliNdjson.code).toBe(0);
+    expect(ndjson).toBe(cliNdjson.stdout);
+    expect(ndjson.split('\n').filter(Boolean)).toHaveLength(rows.length);
+    // both through GET /v1/export with the query's filters, the key in a header only
+    expect(exportRequests).toHaveLength(2);
+    for (const u of exportRequests) {
+      expect(new URL(u).searchParams.get('regions')).toBe('eu-west-1');
+      expect(u).not.toContain(admin.secret);
+    }
+    await w.context.close();
+  });
+
+  it('a failed export saves no file and says why', async () => {
+    const w = await signedIn(admin);
+    const { page } = w;
+    // a free-form path the search refuses: the export answers 400 before its first byte
+    await page.goto(`${api.url}/#/events?field=${encodeURIComponent('no.such.root=x')}`);
+    await settled(page);
+    let saved = 0;
+    page.on('download', () => (saved += 1));
     await page.click('text=Download CSV');
-    const csv = readFileSync(await (await download).path(), 'utf8') 
-    const lines = csv.split('\r\n').filter(Boolean);
-    expect(lines[0]).toMatch(/^eventTime,eventId,/);
-    expect(lines.slice(1).map((l) => l.split(',')[1])).toEqual(rows);
+    await page.waitForSelector('[data-testid=download-status][data-busy=false]');
+    expect(await page.textContent('[data-testid=download-status]')).toMatch(/^Download failed: .*no\.such\.root/);
+    expect(saved).toBe(0);
+    await w.context.close();
+  });
+
+  it('chooses the table columns; the choice is kept in the URL and as the browser default', async () => {
+    const w = await signedIn(admin);
+    const { page } = w;
+    await page.goto(`${api.url}/#/events?accounts=${ACCOUNT_A}&regions=us-east-1`);
+    await settled(page);
+    const headers = () => page.$$eval('table[data-testid=events] th', (ths) => ths.map((t) => t.getAttribute('data-column')));
+    expect(await headers()).toEqual(['eventTime', 'eventName', 'eventSource', 'account', 'region', 'principal', 'sourceIPAddress', 'errorCode']);
+    await page.click('[data-testid=column-chooser] summary');
+    await page.uncheck('input[name=column-eventSource]');
+    await page.waitForFunction(() => !document.querySelector('th[data-column=eventSource]'));
+    await page.check('input[name=column-userAgent]');
+    await page.waitForSelector('th[data-column=userAgent]');
+    await page.check('input[name=column-eventId]');
+    await page.waitForSelector('th[data-column=eventId]');
+    const chosen = ['eventTime', 'eventName', 'account', 'region', 'principal', 'sourceIPAddress', 'userAgent', 'errorCode', 'eventId'];
+    expect(await headers()).toEqual(chosen);
+    expect(new URLSearchParams(new URL(page.url()).hash.split('?')[1]).get('columns')).toBe(chosen.join(','));
+
+    // the cells hold what trailscope search says of each row's event
+    const rows = await allRows(page);
+    const cli = await runCli(['search', '--account', ACCOUNT_A, '--region', 'us-east-1', '--limit', '100000', '--json'], { env: env() });
+    const events = cli.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { id: string; eventID?: string; userAgent?: string });
+    expect(rows).toEqual(events.map((e) => e.id));
+    const cells = await page.$$eval('tr[data-event-id]', (trs) =>
+      trs.map((tr) => [tr.querySelector('td[data-column=userAgent]')?.textContent ?? null, tr.querySelector('td[data-column=eventId]')?.textContent ?? null]),
+    );
+    expect(cells).toEqual(events.map((e) => [e.userAgent ?? '', e.eventID ?? e.id]));
+
+    // a view without columns in its URL (same browser): the last choice; a link with columns: those
+    await page.goto(`${api.url}/#/events?regions=eu-west-1`);
+    await settled(page);
+    expect(await headers()).toEqual(chosen);
+    await page.goto(`${api.url}/#/events?regions=eu-west-1&columns=eventName,account`);
+    await settled(page);
+    expect(await headers()).toEqual(['eventName', 'account']);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'column-chooser.png') });
+    await w.context.close();
+  });
+
+  it('stacks the histogram by a chosen field: each value’s bars add up to its count, the rest to the others', async () => {
+    const w = await signedIn(admin);
+    const { page } = w;
+    await page.goto(`${api.url}/#/events?regions=us-east-1`);
+    await settled(page);
+    await page.selectOption('select[name=stackBy]', 'eventName');
+    await page.waitForSelector('[data-testid=legend]');
+    expect(new URLSearchParams(new URL(page.url()).hash.split('?')[1]).get('stackBy')).toBe('eventName');
+    await histogramSum(page);
+
+    const agg = await runCli(['search', '--region', 'us-east-1', '--agg', 'eventName', '--top', '5', '--json'], { env: env() });
+    expect(agg.code).toBe(0);
+    const top = JSON.parse(agg.stdout) as { total: number; buckets: Array<{ key: string; count: number }>; otherCount: number };
+    expect(top.otherCount).toBeGreaterThan(0);
+    const legend = await page.$$eval('[data-testid=legend] li[data-series]', (lis) => lis.map((l) => l.getAttribute('data-series')));
+    expect(legend).toEqual(top.buckets.map((b) => b.key));
+    const segments = await page.$$eval('[data-testid=histogram] rect.seg', (rects) =>
+      rects.map((r) => ({ key: r.getAttribute('data-key'), series: r.getAttribute('data-series'), rest: r.getAttribute('data-rest') === 'true', count: Number(r.getAttribute('data-count')) })),
+    );
+    const sumOf = (pred: (s: (typeof segments)[number]) => boolean) => segments.filter(pred).reduce((n, s) => n + s.count, 0);
+    for (const b of top.buckets) expect({ value: b.key, count: sumOf((s) => s.series === b.key) }).toEqual({ value: b.key, count: b.count });
+    expect(sumOf((s) => s.rest)).toBe(top.otherCount);
+    // every bar is exactly its segments
+    const bars = await page.$$eval('[data-testid=histogram] rect.bar', (rects) => rects.map((r) => ({ key: r.getAttribute('data-key'), count: Number(r.getAttribute('data-count')) })));
+    for (const bar of bars) expect({ key: bar.key, count: sumOf((s) => s.key === bar.key) }).toEqual({ key: bar.key, count: bar.count });
+    expect(bars.reduce((n, b) => n + b.count, 0)).toBe(top.total);
+    // stacking changes no row: the table is the same search
+    expect(await totalOf(page)).toBe(top.total);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'histogram-stacked.png') });
     await w.context.close();
   });
 
@@ -261,6 +422,12 @@ describe('web console (real browser)', () => {
     );
     expect(await page.$$('tr[data-event-id]')).toHaveLength(0);
     expect(await page.$$eval('[data-testid=histogram] rect.bar', (bars) => bars.filter((b) => Number(b.getAttribute('data-count')) > 0).length)).toBe(0);
+
+    // stacked by account, the only value is the key's own account
+    await page.goto(`${api.url}/#/events?stackBy=account`);
+    await page.waitForSelector('[data-testid=legend]');
+    expect(await page.$$eval('[data-testid=legend] li[data-series]', (lis) => lis.map((l) => l.getAttribute('data-series')))).toEqual([ACCOUNT_A]);
+    expect(await page.$$('[data-testid=histogram] rect.seg[data-rest]')).toHaveLength(0);
 
     // an event of the other account by id is not found
     const other = store.events.find((e) => e.record.recipientAccountId === ACCOUNT_B)!;
@@ -300,6 +467,151 @@ describe('web console (real browser)', () => {
     await page.waitForSelector('input[name=keyId]');
     expect(await page.evaluate(() => sessionStorage.getItem('trailscope.apiKey'))).toBeNull();
     await w.context.close();
+  });
+
+  it('acknowledges and closes real findings from the console; the API and the CLI show the new status', async () => {
+    // findings recorded by a backtest of a rule over the stored events, with the ids live detection gives them
+    const rulesDir = mkdtempSync(path.join(tmpdir(), 'ts-console-rules-'));
+    try {
+      writeFileSync(
+        path.join(rulesDir, 'denied-calls.yml'),
+        [
+          'title: Console test denied call',
+          'id: 3f1c6a2e-7b4d-4e8f-9a0b-1c2d3e4f5a6b',
+          'status: test',
+          'logsource: {product: aws, service: cloudtrail}',
+          'detection:',
+          '    denied: {errorCode: AccessDenied}',
+          '    condition: denied',
+          'level: high',
+          '',
+        ].join('\n'),
+      );
+      const recorded = await runCli(['rules', 'backtest', rulesDir, '--record', '--json'], { env: env() });
+      expect(recorded.code).toBe(0);
+      expect(JSON.parse(recorded.stdout.trim().split('\n').pop() ?? '{}').summary.recorded).toBeGreaterThan(1);
+    } finally {
+      rmSync(rulesDir, { recursive: true, force: true });
+    }
+    const listed = async () => {
+      const res = await runCli(['findings', '--limit', '1000', '--json'], { env: env() });
+      expect(res.code).toBe(0);
+      return res.stdout
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as { id: string; status: string; statusBy?: string; ruleTitle: string });
+    };
+    const before = await listed();
+    expect(before.length).toBeGreaterThan(1);
+    expect(before.every((f) => f.status === 'open')).toBe(true);
+
+    const w = await signedIn(admin);
+    const { page } = w;
+    await page.click('text=Findings');
+    await page.waitForSelector('[data-testid=findings]');
+    expect(await page.textContent('[data-testid=findings-total]')).toBe(`${before.length} findings`);
+    expect(await page.$$eval('tr[data-finding-id]', (trs) => trs.map((t) => t.getAttribute('data-finding-id')))).toEqual(before.map((f) => f.id));
+    const [acked, closed] = [before[0]!.id, before[1]!.id];
+    await page.click(`tr[data-finding-id="${acked}"] button:text("Acknowledge")`);
+    await page.waitForFunction((id) => document.querySelector(`tr[data-finding-id="${id}"] .status-cell`)?.textContent === 'acknowledged', acked);
+    await page.click(`tr[data-finding-id="${closed}"] button:text("Close")`);
+    await page.waitForFunction((id) => document.querySelector(`tr[data-finding-id="${id}"] .status-cell`)?.textContent === 'closed', closed);
+    // a closed finding offers nothing more; an acknowledged one can still be closed
+    expect(await page.$$(`tr[data-finding-id="${closed}"] button`)).toHaveLength(0);
+    expect(await page.$$eval(`tr[data-finding-id="${acked}"] button`, (bs) => bs.map((b) => b.textContent))).toEqual(['Close']);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'findings-status.png') });
+    await w.context.close();
+
+    const by = `analyst (key ${admin.id})`;
+    for (const [id, status] of [
+      [acked, 'acknowledged'],
+      [closed, 'closed'],
+    ] as const) {
+      const res = await fetch(`${api.url}/v1/findings/${id}`, { headers: { authorization: `Bearer ${admin.id}.${admin.secret}` } });
+      expect(res.status).toBe(200);
+      const { finding } = (await res.json()) as { finding: { status: string; statusBy?: string; statusAt?: string } };
+      expect({ status: finding.status, statusBy: finding.statusBy, at: typeof finding.statusAt }).toEqual({ status, statusBy: by, at: 'string' });
+    }
+    const after = await listed();
+    expect(after.filter((f) => f.status !== 'open').map((f) => [f.id, f.status]).sort()).toEqual(
+      [
+        [acked, 'acknowledged'],
+        [closed, 'closed'],
+      ].sort(),
+    );
+    expect(after).toHaveLength(before.length);
+  });
+
+  it('shows Insights as a timeline per API with their baseline and insight rates, as trailscope computed them', async () => {
+    const burst = burstFile();
+    await store.add([burst.file]);
+    const run = await runCli(['insights', 'run', '--from', '2026-03-02', '--to', '2026-03-02', '--account', ORG_ACCOUNT, '--region', 'ap-southeast-2', '--json'], {
+      env: { ...env(), TRAILSCOPE_INSIGHTS_BASELINE_DAYS: '1' },
+    });
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout.trim().split('\n').pop() ?? '{}')).toMatchObject({ starts: 1, ends: 1, created: 2 });
+    const cli = await runCli(['search', '--event-category', 'Insight', '--limit', '1000', '--json'], { env: env() });
+    expect(cli.code).toBe(0);
+    interface Stored {
+      id: string;
+      eventTime: string;
+      sharedEventID: string;
+      insightDetails: { state: string; eventName: string; insightContext: { statistics: { baseline: { average: number }; insight: { average: number }; insightDuration: number } } };
+    }
+    const records = cli.stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as Stored);
+    const start = records.find((r) => r.insightDetails.state === 'Start')!;
+    const end = records.find((r) => r.insightDetails.state === 'End')!;
+    expect(start.sharedEventID).toBe(end.sharedEventID);
+
+    const w = await signedIn(admin);
+    const { page } = w;
+    await page.click('text=Insights');
+    await page.waitForSelector('[data-testid=insights-total]');
+    expect(await page.textContent('[data-testid=insights-total]')).toBe('1 insights in 1 APIs');
+    const series = await page.$$eval('.insight-series', (els) => els.map((e) => JSON.parse(e.getAttribute('data-series') ?? '[]') as string[]));
+    expect(series).toEqual([[ORG_ACCOUNT, 'ap-southeast-2', 'iam.amazonaws.com', 'CreateUser', 'ApiCallRateInsight', '']]);
+    const row = await page.$eval('tr[data-insight-id]', (tr) => ({
+      id: tr.getAttribute('data-insight-id'),
+      baseline: Number(tr.getAttribute('data-baseline')),
+      insight: Number(tr.getAttribute('data-insight')),
+      cells: Array.from(tr.querySelectorAll('td'), (td) => td.textContent),
+    }));
+    const stats = end.insightDetails.insightContext.statistics;
+    expect(row.id).toBe(start.sharedEventID);
+    expect({ baseline: row.baseline, insight: row.insight }).toEqual({ baseline: stats.baseline.average, insight: stats.insight.average });
+    expect(row.cells.slice(0, 3)).toEqual([start.eventTime, end.eventTime, String(stats.insightDuration)]);
+    // the burst's own rate: 12 calls a minute over no baseline
+    expect(Math.abs(row.insight - burst.calls / burst.minutes) / (burst.calls / burst.minutes)).toBeLessThan(0.2);
+    expect(row.baseline).toBeLessThan(row.insight / 10);
+    // drawn: an insight band and a baseline band over its minutes
+    expect(await page.$$('.insight-series svg rect.insight-rate')).toHaveLength(1);
+    expect(await page.$$('.insight-series svg rect.baseline-rate')).toHaveLength(1);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'insights.png'), fullPage: true });
+
+    // its Start record opens as an event
+    await page.click('tr[data-insight-id] a');
+    await page.waitForSelector('[data-testid=raw]');
+    expect(JSON.parse((await page.textContent('[data-testid=raw]')) ?? '')).toMatchObject({ eventCategory: 'Insight', sharedEventID: start.sharedEventID });
+    await w.context.close();
+
+    // a key limited to another account sees none of it
+    const other = await signedIn(scoped);
+    await other.page.click('text=Insights');
+    await other.page.waitForSelector('[data-testid=insights-total]');
+    expect(await other.page.textContent('[data-testid=insights-total]')).toBe('0 insights in 0 APIs');
+    await other.context.close();
+  });
+
+  it('keeps the built bundle within 200 KB gzip', () => {
+    const dir = path.join(REPO_ROOT, 'packages', 'console', 'dist', 'assets');
+    const bytes = readdirSync(dir)
+      .filter((n) => /\.(js|css)$/.test(n))
+      .reduce((n, f) => n + gzipSync(readFileSync(path.join(dir, f))).length, 0);
+    expect(bytes).toBeGreaterThan(1000);
+    expect(bytes).toBeLessThanOrEqual(200 * 1024);
   });
 
   it('sends a revoked or wrong key back to sign-in with the reason', async () => {

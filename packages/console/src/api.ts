@@ -52,10 +52,10 @@ export class Api {
    * One view fires several requests at once (a page, the histogram, the previous query's stragglers) and the server
    * caps requests in flight per key: a throttled request waits as told by retry-after and tries again, a few times.
    */
-  private async call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+  private async retried(method: 'GET' | 'POST', path: string, body: unknown, accept: string): Promise<Response> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.callOnce<T>(method, path, body);
+        return await this.fetchOk(method, path, body, accept);
       } catch (err) {
         if (!(err instanceof ApiError) || err.status !== 429 || attempt >= THROTTLED_ATTEMPTS) throw err;
         await new Promise((resolve) => setTimeout(resolve, Math.min(err.retryAfterMs ?? 250 * 2 ** attempt, 5000)));
@@ -63,8 +63,9 @@ export class Api {
     }
   }
 
-  private async callOnce<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
-    const headers: Record<string, string> = { authorization: `Bearer ${this.creds.keyId}.${this.creds.secret}`, accept: 'application/json' };
+  /** The answer when it is a success; else its error (the API's `{error: {code, message}}`) thrown as ApiError. */
+  private async fetchOk(method: 'GET' | 'POST', path: string, body: unknown, accept: string): Promise<Response> {
+    const headers: Record<string, string> = { authorization: `Bearer ${this.creds.keyId}.${this.creds.secret}`, accept };
     if (body !== undefined) headers['content-type'] = 'application/json';
     let res: Response;
     try {
@@ -72,24 +73,38 @@ export class Api {
     } catch {
       throw new ApiError(0, 'NETWORK', 'the trailscope server cannot be reached');
     }
-    const text = await res.text();
+    if (res.ok) return res;
     let json: unknown;
     try {
-      json = text ? JSON.parse(text) : {};
+      json = JSON.parse(await res.text());
+    } catch {
+      json = {};
+    }
+    const err = (json as { error?: { code?: string; message?: string } }).error;
+    const retryAfterS = Number(res.headers.get('retry-after'));
+    throw new ApiError(
+      res.status,
+      err?.code ?? 'HTTP_' + res.status,
+      err?.message ?? `the server answered ${res.status}`,
+      Number.isFinite(retryAfterS) && retryAfterS > 0 ? retryAfterS * 1000 : undefined,
+    );
+  }
+
+  private async call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+    const res = await this.retried(method, path, body, 'application/json');
+    const text = await res.text();
+    try {
+      return (text ? JSON.parse(text) : {}) as T;
     } catch {
       throw new ApiError(res.status, 'BAD_ANSWER', `the server answered ${res.status} with a body that is not JSON`);
     }
-    if (!res.ok) {
-      const err = (json as { error?: { code?: string; message?: string } }).error;
-      const retryAfterS = Number(res.headers.get('retry-after'));
-      throw new ApiError(
-        res.status,
-        err?.code ?? 'HTTP_' + res.status,
-        err?.message ?? `the server answered ${res.status}`,
-        Number.isFinite(retryAfterS) && retryAfterS > 0 ? retryAfterS * 1000 : undefined,
-      );
-    }
-    return json as T;
+  }
+
+  /** `GET /v1/export`: the answer whose body streams the matching events (read it with `body.getReader()`). */
+  exportEvents(params: QueryParams, format: 'csv' | 'ndjson'): Promise<Response> {
+    const q = new URLSearchParams(params);
+    q.set('format', format);
+    return this.retried('GET', `/v1/export?${q.toString()}`, undefined, format === 'csv' ? 'text/csv' : 'application/x-ndjson');
   }
 
   session(): Promise<Session> {
@@ -153,11 +168,18 @@ export interface EventPage {
 export interface AggBucket {
   key: string;
   count: number;
+  aggs?: Record<string, AggResult>;
+}
+
+export interface AggResult {
+  type: string;
+  buckets?: AggBucket[];
+  otherCount?: number;
 }
 
 export interface AggregationResult {
   total: number;
-  aggs: Record<string, { type: string; buckets?: AggBucket[] }>;
+  aggs: Record<string, AggResult>;
 }
 
 export interface Finding {

@@ -5,6 +5,7 @@ import { SignIn } from './views/sign-in';
 import { EventHistory } from './views/event-history';
 import { EventDetail } from './views/event-detail';
 import { Findings } from './views/findings';
+import { Insights } from './views/insights';
 
 function useRoute(): Route {
   const [hash, setHash] = useState(location.hash);
@@ -59,8 +60,9 @@ export function App() {
       <header class="top">
         <span class="brand">trailscope</span>
         <nav>
-          <a href="#/events" class={route.view !== 'findings' ? 'active' : ''}>Event history</a>
+          <a href="#/events" class={route.view === 'events' || route.view === 'event' ? 'active' : ''}>Event history</a>
           <a href="#/findings" class={route.view === 'findings' ? 'active' : ''}>Findings</a>
+          <a href="#/insights" class={route.view === 'insights' ? 'active' : ''}>Insights</a>
         </nav>
         <span class="who" data-testid="scope">
           {session.key.name ?? session.key.id}: {scopeText(session.scope)}
@@ -71,6 +73,7 @@ export function App() {
         {route.view === 'events' && <EventHistory api={api} params={route.params} />}
         {route.view === 'event' && <EventDetail api={api} id={route.id} />}
         {route.view === 'findings' && <Findings api={api} />}
+        {route.view === 'insights' && <Insights api={api} params={route.params} />}
       </main>
     </div>
   );

@@ -1,61 +1,40 @@
-import type { Api, EventDoc } from './api';
+import type { Api, QueryParams } from './api';
 
-export const MAX_DOWNLOAD_EVENTS = 100_000;
+export type DownloadFormat = 'csv' | 'ndjson';
 
-const CSV_COLUMNS: Array<[string, (e: EventDoc) => string | undefined]> = [
-  ['eventTime', (e) => e.eventTime],
-  ['eventId', (e) => e.id],
-  ['eventName', (e) => e.eventName],
-  ['eventSource', (e) => e.eventSource],
-  ['account', (e) => e.account],
-  ['region', (e) => e.region],
-  ['principal', (e) => e.userIdentity?.arn ?? e.userIdentity?.userName],
-  ['accessKeyId', (e) => e.userIdentity?.accessKeyId],
-  ['sourceIPAddress', (e) => e.sourceIPAddress],
-  ['userAgent', (e) => e.userAgent],
-  ['errorCode', (e) => e.errorCode],
-  ['errorMessage', (e) => e.errorMessage],
-  ['requestID', (e) => e.requestID],
-];
-
-// RFC 4180 quoting; a leading = + - @ is prefixed with ' so that a spreadsheet never evaluates attacker text
-export function csvCell(v: string | undefined): string {
-  if (v === undefined) return '';
-  const safe = /^[=+\-@\t\r]/.test(v) ? `'${v}` : v;
-  return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
-}
-
-export function csvHeader(): string {
-  return CSV_COLUMNS.map(([n]) => n).join(',') + '\r\n';
-}
-
-export function csvRow(e: EventDoc): string {
-  return CSV_COLUMNS.map(([, f]) => csvCell(f(e))).join(',') + '\r\n';
-}
+const TYPES: Record<DownloadFormat, string> = { csv: 'text/csv', ndjson: 'application/x-ndjson' };
 
 /**
- * Every event of the query, paged through /v1/events with the cursor (1,000 a page), as CSV rows or as the raw
- * records one per line (NDJSON). Bounded at MAX_DOWNLOAD_EVENTS so a tab never holds an unbounded download.
+ * The query's events through `GET /v1/export` (the server's export: every matching event, oldest first, CSV as
+ * CloudTrail's Event history writes it or the raw records one per line), read as the server streams it and handed
+ * to the browser as a file once complete. A stream the server cuts (a failure after the first byte) rejects, so a
+ * truncated export is never saved as if it were whole.
  */
-export async function collectDownload(api: Api, params: Array<[string, string]>, format: 'csv' | 'ndjson', onProgress: (n: number) => void): Promise<{ parts: string[]; count: number; truncated: boolean }> {
-  const parts: string[] = format === 'csv' ? [csvHeader()] : [];
-  const withRaw: Array<[string, string]> = format === 'ndjson' ? [...params, ['includeRaw', 'true']] : params;
-  let cursor: string | undefined;
-  let count = 0;
-  do {
-    const page = await api.events(withRaw, cursor, 1000);
-    for (const e of page.events) {
-      if (count >= MAX_DOWNLOAD_EVENTS) return { parts, count, truncated: true };
-      parts.push(format === 'csv' ? csvRow(e) : `${e.raw ?? JSON.stringify(e)}\n`);
-      count += 1;
+export async function downloadExport(api: Api, params: QueryParams, format: DownloadFormat, onProgress: (bytes: number) => void): Promise<{ name: string; bytes: number }> {
+  const res = await api.exportEvents(params, format);
+  const reader = (res.body as ReadableStream<Uint8Array<ArrayBuffer>> | null)?.getReader();
+  const chunks: Array<Uint8Array<ArrayBuffer>> = [];
+  let bytes = 0;
+  if (reader) {
+    for (;;) {
+      let step: ReadableStreamReadResult<Uint8Array<ArrayBuffer>>;
+      try {
+        step = await reader.read();
+      } catch {
+        throw new Error(`the export stopped after ${bytes.toLocaleString('en-US')} bytes; nothing was saved`);
+      }
+      if (step.done) break;
+      chunks.push(step.value);
+      bytes += step.value.byteLength;
+      onProgress(bytes);
     }
-    onProgress(count);
-    cursor = page.cursor;
-  } while (cursor);
-  return { parts, count, truncated: false };
+  }
+  const name = `trailscope-events.${format}`;
+  saveFile(name, chunks, TYPES[format]);
+  return { name, bytes };
 }
 
-export function saveFile(name: string, parts: string[], type: string): void {
+export function saveFile(name: string, parts: BlobPart[], type: string): void {
   const url = URL.createObjectURL(new Blob(parts, { type }));
   const a = document.createElement('a');
   a.href = url;

@@ -43,7 +43,8 @@ export const TIME_PRESETS: Array<{ value: string; label: string }> = [
 export type Route =
   | { view: 'events'; params: URLSearchParams }
   | { view: 'event'; id: string }
-  | { view: 'findings'; params: URLSearchParams };
+  | { view: 'findings'; params: URLSearchParams }
+  | { view: 'insights'; params: URLSearchParams };
 
 export function parseRoute(hash: string): Route {
   const h = hash.replace(/^#/, '');
@@ -52,6 +53,7 @@ export function parseRoute(hash: string): Route {
   const params = new URLSearchParams(q >= 0 ? h.slice(q + 1) : '');
   if (path.startsWith('/event/')) return { view: 'event', id: decodeURIComponent(path.slice('/event/'.length)) };
   if (path === '/findings') return { view: 'findings', params };
+  if (path === '/insights') return { view: 'insights', params };
   return { view: 'events', params };
 }
 
@@ -72,9 +74,18 @@ export function presetOf(params: URLSearchParams): string {
   return 'absolute';
 }
 
+/** Parameters of the view itself (the table's columns, the histogram's stacking field), never sent to the API. */
+export const VIEW_PARAMS = ['columns', 'stackBy'] as const;
+const NOT_FILTERS = new Set<string>(['cursor', 'pageSize', ...VIEW_PARAMS]);
+
 /** Query parameters the API takes for events (everything but the console's own). */
 export function apiParams(params: URLSearchParams): Array<[string, string]> {
-  return [...params.entries()].filter(([k]) => k !== 'cursor' && k !== 'pageSize');
+  return [...params.entries()].filter(([k]) => !NOT_FILTERS.has(k));
+}
+
+/** The filters of `GET /v1/export`: those of the search, without its sort (an export is whole, oldest first). */
+export function exportParams(params: URLSearchParams): Array<[string, string]> {
+  return apiParams(params).filter(([k]) => k !== 'sort' && k !== 'includeRaw');
 }
 
 /** The same filters as a JSON body (POST /v1/aggregations), lists as arrays and `field=path=value` as `fields`. */

@@ -1,19 +1,22 @@
 import { useState } from 'preact/hooks';
 import type { Api } from '../api';
-import { apiParams } from '../query';
-import { collectDownload, saveFile } from '../download';
+import { exportParams } from '../query';
+import { downloadExport, type DownloadFormat } from '../download';
+
+function size(bytes: number): string {
+  return bytes < 1024 * 1024 ? `${(bytes / 1024).toFixed(1)} KB` : `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+}
 
 export function DownloadButtons({ api, params }: { api: Api; params: URLSearchParams }) {
   const [status, setStatus] = useState<string>();
   const [busy, setBusy] = useState(false);
 
-  async function download(format: 'csv' | 'ndjson') {
+  async function download(format: DownloadFormat) {
     setBusy(true);
-    setStatus('Preparing…');
+    setStatus('Exporting…');
     try {
-      const r = await collectDownload(api, apiParams(params), format, (n) => setStatus(`${n.toLocaleString('en-US')} events…`));
-      saveFile(`trailscope-events.${format}`, r.parts, format === 'csv' ? 'text/csv' : 'application/x-ndjson');
-      setStatus(`${r.count.toLocaleString('en-US')} events downloaded${r.truncated ? ' (stopped at the limit; use trailscope export for more)' : ''}`);
+      const r = await downloadExport(api, exportParams(params), format, (n) => setStatus(`${size(n)} received…`));
+      setStatus(`${r.name} downloaded (${size(r.bytes)}, oldest event first)`);
     } catch (err) {
       setStatus(`Download failed: ${err instanceof Error ? err.message : String(err)}`);
     } finally {
@@ -28,7 +31,11 @@ export function DownloadButtons({ api, params }: { api: Api; params: URLSearchPa
       <button type="button" disabled={busy} onClick={() => void download('ndjson')}>
         Download NDJSON
       </button>
-      {status && <span class="status" data-testid="download-status">{status}</span>}
+      {status && (
+        <span class="status" data-testid="download-status" data-busy={busy ? 'true' : 'false'}>
+          {status}
+        </span>
+      )}
     </div>
   );
 }

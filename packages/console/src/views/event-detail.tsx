@@ -2,7 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import type { Api, EventDoc } from '../api';
 import { eventsHash } from '../query';
 import { saveFile } from '../download';
-import { principalOf } from './event-history';
+import { principalOf } from '../columns';
 
 function pretty(raw: string | undefined): string {
   if (raw === undefined) return '';

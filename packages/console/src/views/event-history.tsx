@@ -1,18 +1,16 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { Api, EventDoc } from '../api';
 import { BOOLEAN_FILTERS, FILTER_FIELDS, TIME_PRESETS, apiParams, eventHash, eventsHash, presetOf } from '../query';
+import { COLUMNS, chosenColumns, withColumns, type Column } from '../columns';
 import { Histogram } from './histogram';
 import { DownloadButtons } from './download-buttons';
 
 const PAGE_SIZE = 100;
+/** A performance mark set once per page load, when the first rows of results are rendered. */
+export const FIRST_ROWS_MARK = 'trailscope:first-rows';
 
 function go(params: URLSearchParams) {
   location.hash = eventsHash(params);
-}
-
-export function principalOf(e: EventDoc): string {
-  const u = e.userIdentity;
-  return u?.arn ?? u?.userName ?? u?.sessionIssuer?.arn ?? u?.principalId ?? u?.type ?? '';
 }
 
 function TimeRange({ params }: { params: URLSearchParams }) {
@@ -129,8 +127,35 @@ interface Results {
   error?: string;
 }
 
+/** Which columns the table shows: a checkbox per column, kept in the URL and as this browser's default. */
+function ColumnChooser({ params, columns }: { params: URLSearchParams; columns: Column[] }) {
+  const shown = new Set(columns.map((c) => c.id));
+  function toggle(id: string, on: boolean) {
+    const ids = COLUMNS.map((c) => c.id).filter((c) => (c === id ? on : shown.has(c)));
+    // an empty table helps no one: the last column stays
+    if (ids.length === 0) return;
+    go(withColumns(params, ids));
+  }
+  return (
+    <details class="columns" data-testid="column-chooser">
+      <summary>Columns ({columns.length})</summary>
+      <fieldset>
+        <legend>Columns shown</legend>
+        {COLUMNS.map((c) => (
+          <label class="check">
+            <input type="checkbox" name={`column-${c.id}`} checked={shown.has(c.id)} onChange={(e) => toggle(c.id, e.currentTarget.checked)} />
+            {c.label}
+          </label>
+        ))}
+      </fieldset>
+    </details>
+  );
+}
+
 function ResultsTable({ api, params }: { api: Api; params: URLSearchParams }) {
-  const key = params.toString();
+  // the view's own parameters (columns, stacking) change no row: a new search only when the filters change
+  const key = new URLSearchParams(apiParams(params)).toString();
+  const columns = chosenColumns(params);
   const [r, setR] = useState<Results>({ events: [], loading: true });
   const generation = useRef(0);
   const sentinel = useRef<HTMLDivElement>(null);
@@ -168,12 +193,18 @@ function ResultsTable({ api, params }: { api: Api; params: URLSearchParams }) {
     return () => obs.disconnect();
   }, [r.cursor, r.loading, r.error, r.events.length]);
 
+  // the moment the first rows of a query are on screen, for the performance API (the bench reads it)
+  useEffect(() => {
+    if (r.events.length > 0 && performance.getEntriesByName(FIRST_ROWS_MARK).length === 0) performance.mark(FIRST_ROWS_MARK);
+  }, [r.events.length > 0]);
+
   function open(e: EventDoc) {
     location.hash = eventHash(e.id);
   }
 
   return (
     <section class="results">
+      <ColumnChooser params={params} columns={columns} />
       <p class="total" data-testid="total">
         {r.total === undefined ? (r.loading ? 'Searching…' : '') : `${r.total.toLocaleString('en-US')} events`}
         {r.total !== undefined && r.events.length < r.total ? ` · ${r.events.length.toLocaleString('en-US')} shown` : ''}
@@ -188,29 +219,25 @@ function ResultsTable({ api, params }: { api: Api; params: URLSearchParams }) {
         <table class="events" data-testid="events">
           <thead>
             <tr>
-              <th>Event time</th>
-              <th>Event name</th>
-              <th>Event source</th>
-              <th>Account</th>
-              <th>Region</th>
-              <th>Principal</th>
-              <th>Source IP</th>
-              <th>Error code</th>
+              {columns.map((c) => (
+                <th data-column={c.id}>{c.label}</th>
+              ))}
             </tr>
           </thead>
           <tbody>
             {r.events.map((e) => (
               <tr key={e.id} data-event-id={e.id} tabIndex={0} onClick={() => open(e)} onKeyDown={(k) => k.key === 'Enter' && open(e)}>
-                <td class="time">{e.eventTime}</td>
-                <td>
-                  <a href={eventHash(e.id)}>{e.eventName}</a>
-                </td>
-                <td>{e.eventSource}</td>
-                <td>{e.account}</td>
-                <td>{e.region ?? ''}</td>
-                <td class="principal">{principalOf(e)}</td>
-                <td>{e.sourceIPAddress ?? ''}</td>
-                <td class="err">{e.errorCode ?? ''}</td>
+                {columns.map((c) =>
+                  c.id === 'eventName' ? (
+                    <td data-column={c.id}>
+                      <a href={eventHash(e.id)}>{e.eventName}</a>
+                    </td>
+                  ) : (
+                    <td data-column={c.id} class={c.cls}>
+                      {c.value(e)}
+                    </td>
+                  ),
+                )}
               </tr>
             ))}
           </tbody>

@@ -19,12 +19,17 @@ export function Findings({ api }: { api: Api }) {
     );
   }, [reload]);
 
+  const [busy, setBusy] = useState<string>();
+
   async function set(f: Finding, status: 'acknowledged' | 'closed') {
+    setBusy(f.id);
     try {
       await api.setFindingStatus(f.id, status);
       setReload((n) => n + 1);
     } catch (err) {
       setError(err instanceof Error ? err.message : String(err));
+    } finally {
+      setBusy(undefined);
     }
   }
 
@@ -45,6 +50,7 @@ export function Findings({ api }: { api: Api }) {
               <th>Principal</th>
               <th>Events</th>
               <th>Status</th>
+              <th>Changed by</th>
               <th />
             </tr>
           </thead>
@@ -58,14 +64,15 @@ export function Findings({ api }: { api: Api }) {
                 <td class="principal">{f.principal ?? ''}</td>
                 <td>{f.eventIds[0] ? <a href={eventHash(f.eventIds[0])}>{String(f.eventCount)}</a> : String(f.eventCount)}</td>
                 <td class="status-cell">{f.status}</td>
+                <td class="status-by">{f.statusBy ?? ''}</td>
                 <td>
                   {f.status === 'open' && (
-                    <button type="button" onClick={() => void set(f, 'acknowledged')}>
+                    <button type="button" disabled={busy === f.id} onClick={() => void set(f, 'acknowledged')}>
                       Acknowledge
                     </button>
                   )}
                   {f.status !== 'closed' && (
-                    <button type="button" onClick={() => void set(f, 'closed')}>
+                    <button type="button" disabled={busy === f.id} onClick={() => void set(f, 'closed')}>
                       Close
                     </button>
                   )}
