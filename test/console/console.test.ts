@@ -148,11 +148,13 @@ describe('web console (real browser)', () => {
     return { context, page, dialogs, foreignRequests };
   }
 
-  /** Waits until the first page of the search answered (a total or an error). */
+  /** Waits until the first page of the search the URL holds answered (a total or an error). */
   async function settled(page: Page): Promise<void> {
     await page.waitForFunction(() => {
+      const q = new URLSearchParams(location.hash.split('?')[1] ?? '');
+      for (const own of ['columns', 'stackBy']) q.delete(own);
       const t = document.querySelector('[data-testid=total]')?.textContent ?? 'Searching';
-      return !t.startsWith('Searching');
+      return document.querySelector('section.results')?.getAttribute('data-query') === q.toString() && !t.startsWith('Searching');
     });
   }
 
@@ -360,10 +362,10 @@ describe('web console (real browser)', () => {
 
     // a view without columns in its URL (same browser): the last choice; a link with columns: those
     await page.goto(`${api.url}/#/events?regions=eu-west-1`);
-    await settled(page);
+    await page.waitForFunction(() => document.querySelectorAll('tr[data-event-id]').length > 0 && !document.querySelector('th[data-column=eventSource]'));
     expect(await headers()).toEqual(chosen);
     await page.goto(`${api.url}/#/events?regions=eu-west-1&columns=eventName,account`);
-    await settled(page);
+    await page.waitForFunction(() => document.querySelectorAll('th[data-column]').length === 2);
     expect(await headers()).toEqual(['eventName', 'account']);
     await page.screenshot({ path: path.join(ARTIFACTS, 'column-chooser.png') });
     await w.context.close();

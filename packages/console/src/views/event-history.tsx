@@ -120,6 +120,8 @@ function Filters({ params }: { params: URLSearchParams }) {
 }
 
 interface Results {
+  /** The filters these results answer (the view's key). */
+  query?: string;
   events: EventDoc[];
   total?: number;
   cursor?: string;
@@ -161,15 +163,15 @@ function ResultsTable({ api, params }: { api: Api; params: URLSearchParams }) {
   const sentinel = useRef<HTMLDivElement>(null);
 
   function load(cursor: string | undefined, into: EventDoc[], gen: number) {
-    setR({ events: into, total: cursor ? r.total : undefined, cursor, loading: true });
+    setR({ query: key, events: into, total: cursor ? r.total : undefined, cursor, loading: true });
     api.events(apiParams(params), cursor, PAGE_SIZE).then(
       (page) => {
         if (gen !== generation.current) return;
-        setR({ events: [...into, ...page.events], total: page.total, cursor: page.cursor, loading: false });
+        setR({ query: key, events: [...into, ...page.events], total: page.total, cursor: page.cursor, loading: false });
       },
       (err: unknown) => {
         if (gen !== generation.current) return;
-        setR({ events: into, total: undefined, cursor, loading: false, error: err instanceof Error ? err.message : String(err) });
+        setR({ query: key, events: into, total: undefined, cursor, loading: false, error: err instanceof Error ? err.message : String(err) });
       },
     );
   }
@@ -203,7 +205,7 @@ function ResultsTable({ api, params }: { api: Api; params: URLSearchParams }) {
   }
 
   return (
-    <section class="results">
+    <section class="results" data-query={r.loading ? undefined : r.query}>
       <ColumnChooser params={params} columns={columns} />
       <p class="total" data-testid="total">
         {r.total === undefined ? (r.loading ? 'Searching…' : '') : `${r.total.toLocaleString('en-US')} events`}
