@@ -165,6 +165,12 @@ describe('trailscope validate over an organization trail with signed digest chai
     const wrong = await runCli(['validate', '--bucket', bucket, '--public-keys', bad]);
     expect(wrong.code).toBe(2);
     expect(wrong.stderr).toContain(`--public-keys ${bad}: PublicKeyList.0.Value`);
+    // a CloudTrail endpoint that refuses connections: the ListPublicKeys call fails, with its own code
+    const aws = await runCli(['validate', '--bucket', bucket, '--aws'], { env: { AWS_ENDPOINT_URL_CLOUDTRAIL: 'http://127.0.0.1:9', AWS_MAX_ATTEMPTS: '1' } });
+    expect(aws.code).toBe(1);
+    expect(aws.stdout).toBe('');
+    expect(aws.stderr).toContain('[PUBLIC_KEYS_UNAVAILABLE]');
+    expect(aws.stderr).toContain('CloudTrail ListPublicKeys failed');
     const time = await runCli(['validate', '--bucket', bucket, '--public-keys', keysFile, '--from', 'yesterday']);
     expect(time.code).toBe(2);
     expect(time.stderr).toContain('--from: expected an ISO-8601 date');

@@ -28,6 +28,7 @@ export const ERROR_CODES = {
   OPENSEARCH_REJECTED: { retryable: false, httpStatus: 500, exitCode: 1, summary: 'OpenSearch rejected a request' },
   TEMPLATE_MISSING: { retryable: false, httpStatus: 503, exitCode: 78, summary: 'index template not installed (run trailscope setup)' },
   REDIS_UNAVAILABLE: { retryable: true, httpStatus: 503, exitCode: 1, summary: 'Redis unreachable' },
+  PUBLIC_KEYS_UNAVAILABLE: { retryable: false, httpStatus: 502, exitCode: 1, summary: 'CloudTrail ListPublicKeys failed (validate --aws): no credentials, access denied, unreachable or failing' },
   STACK_START_FAILED: { retryable: false, httpStatus: 500, exitCode: 1, summary: 'a local stack service did not become healthy' },
   TIMEOUT: { retryable: true, httpStatus: 504, exitCode: 1, summary: 'operation timed out' },
   INTERNAL: { retryable: false, httpStatus: 500, exitCode: 1, summary: 'unexpected internal error' },

@@ -60,10 +60,14 @@ export async function fetchPublicKeys(client: CloudTrailClient, start: Date | un
     try {
       out = await client.send(new ListPublicKeysCommand({ StartTime: start, EndTime: end, NextToken: token }));
     } catch (err) {
+      // one code whatever the cause (the message names it): the SDK has already retried what is transient, and
+      // without the keys no digest can be verified, so the run stops either way
       const e = err as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
       const status = e.$metadata?.httpStatusCode;
-      throw new TrailscopeError(status === 403 || status === 401 ? 'FORBIDDEN' : 'S3_UNAVAILABLE', `CloudTrail ListPublicKeys failed: ${e.name ?? ''} ${e.message ?? String(err)}`.trim(), {
+      const detail = [e.name, status === undefined ? undefined : `HTTP ${status}`, e.message ?? String(err)].filter(Boolean).join(' ');
+      throw new TrailscopeError('PUBLIC_KEYS_UNAVAILABLE', `--aws: CloudTrail ListPublicKeys failed: ${detail}; give the keys with --public-keys FILE instead, or fix the AWS credentials or network`, {
         cause: err,
+        context: { operation: 'ListPublicKeys', ...(status === undefined ? {} : { httpStatus: status }) },
       });
     }
     for (const k of out.PublicKeyList ?? []) {
