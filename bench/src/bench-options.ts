@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 
-export const SCENARIO_IDS = ['parse', 'discovery', 'ingest', 'query', 'storage', 'memory', 'scaling', 'detect'] as const;
+export const SCENARIO_IDS = ['parse', 'discovery', 'ingest', 'query', 'storage', 'memory', 'scaling', 'detect', 'costs'] as const;
 export type ScenarioId = (typeof SCENARIO_IDS)[number];
 
 export type BenchMode = 'quick' | 'full';

@@ -1,4 +1,5 @@
 import type { Scenario } from '../bench-context';
+import { costsScenario } from './costs';
 import { detectScenario } from './detect';
 import { discoveryScenario } from './discovery';
 import { ingestScenario } from './ingest';
@@ -10,6 +11,7 @@ import { storageScenario } from './storage';
 
 /**
  * In run order: query, storage and scaling use the namespace the ingest scenario indexed (`ctx.shared`); storage
- * force-merges it, so it runs after query; scaling drops it before its own run. detect ingests namespaces of its own.
+ * force-merges it, so it runs after query; scaling drops it before its own run. detect ingests namespaces of its own;
+ * costs uses data of its own.
  */
-export const SCENARIOS: Scenario[] = [parseScenario, discoveryScenario, ingestScenario, queryScenario, storageScenario, memoryScenario, scalingScenario, detectScenario];
+export const SCENARIOS: Scenario[] = [parseScenario, discoveryScenario, ingestScenario, queryScenario, storageScenario, memoryScenario, scalingScenario, detectScenario, costsScenario];
