@@ -1,7 +1,8 @@
 /**
  * BullMQ and every other Redis user on a Redis Cluster: a 3-master cluster of its own (started here, stopped after),
- * selected by REDIS_CLUSTER_NODES. A backfill queues, a separate worker process ingests, counts are exact, each
- * queue's keys and the namespace's state keys each live in one slot, and a second backfill finds every file done.
+ * selected by REDIS_CLUSTER_NODES. A backfill queues, a separate worker process ingests (and schedules the live
+ * Insights job), counts are exact, each queue's keys and the namespace's state keys each live in one slot, and a
+ * second backfill finds every file done.
  */
 import { Queue } from 'bullmq';
 import { generateTrail, uploadFiles } from '@trailscope/fixtures';
@@ -118,6 +119,11 @@ describe('on a 3-master Redis Cluster (REDIS_CLUSTER_NODES)', () => {
     worker.child.kill('SIGTERM');
     expect(await exitWithin(worker, 60000)).toBe(0);
     expect(worker.output().stderr).not.toMatch(/CROSSSLOT|MOVED|"level":50/);
+
+    // the worker's live Insights job: a BullMQ job scheduler on a queue of its own, in its own slot
+    const insightsKeys = await keysWithSlots(`bull:{${namespace}-insights}:*`);
+    expect(insightsKeys.length).toBeGreaterThan(0);
+    expect(new Set(insightsKeys.map((k) => k.slot)).size).toBe(1);
 
     const stateKeys = await keysWithSlots(`{${namespace}}:*`);
     expect(stateKeys.map((k) => k.key)).toEqual(expect.arrayContaining([`{${namespace}}:store-generation`]));
