@@ -1,12 +1,12 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { gzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { CopyObjectCommand, DeleteObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { createS3Client } from '@trailscope/runtime';
 import { generateTrail, gzipLogFile, logFileKey, type GeneratedFile } from '@trailscope/fixtures';
 import { createBucket, deleteBucket, makeConfig, runCli, uniqueBucketName, uniqueNamespace } from '../support/env';
-import { buildDigestChains, makeSigningKey, uploadDigests, type BuiltDigest } from './support/digest-chain';
+import { buildDigestChains, makeSigningKey, uploadDigest, uploadDigests, type BuiltDigest } from './support/digest-chain';
 
 interface Line {
   code?: string;
@@ -41,12 +41,14 @@ describe('trailscope validate over an organization trail with signed digest chai
   let keysFile: string;
   let files: GeneratedFile[];
   let digests: BuiltDigest[];
+  let signingKey: ReturnType<typeof makeSigningKey>;
 
   beforeAll(async () => {
     s3 = createS3Client(makeConfig(uniqueNamespace('t-validate')));
     bucket = await createBucket(s3, uniqueBucketName('ts-validate'));
     dir = mkdtempSync(path.join(tmpdir(), 'ts-validate-'));
     const key = makeSigningKey();
+    signingKey = key;
     keysFile = path.join(dir, 'public-keys.json');
     writeFileSync(keysFile, key.publicKeysJson);
     files = generateTrail({
@@ -175,4 +177,31 @@ describe('trailscope validate over an organization trail with signed digest chai
     expect(time.code).toBe(2);
     expect(time.stderr).toContain('--from: expected an ISO-8601 date');
   });
+
+  it('accepts a chain whose previousDigestHashValue drops a hash\'s leading zeros, as a real digest was seen to', async () => {
+    const other = await createBucket(s3, uniqueBucketName('ts-validate-zeros'));
+    try {
+      const one = generateTrail({ seed: 16, accounts: ['444444444444'], regions: ['us-west-2'], days: ['2026-03-01'], filesPerPartition: 2, eventsPerFile: 2 });
+      // 192 hourly digests: some hash starts with 0 (all but certainly), and its successor then lists 63 digits or fewer
+      const chain = buildDigestChains({ bucket: other, files: one, fromMs: DAY1, toMs: DAY1 + 8 * 86_400_000, key: signingKey, hashWithoutLeadingZeros: true });
+      expect(chain.some((d) => d.previousHash !== null && d.previousHash.length < 64)).toBe(true);
+      await Promise.all(one.map((f) => s3.send(new PutObjectCommand({ Bucket: other, Key: f.key, Body: f.body }))));
+      await uploadDigests(s3, other, chain);
+      const run = await runCli(['validate', '--bucket', other, '--public-keys', keysFile, '--json']);
+      const { findings, summary } = parseLines(run.stdout);
+      expect(findings).toEqual([]);
+      expect(run.code).toBe(0);
+      expect(summary.digestFiles).toEqual({ total: chain.length, valid: chain.length, invalid: 0 });
+
+      // a changed digest is still caught through a shortened hash: the one after it lists 63 digits or fewer
+      const i = chain.findIndex((d, k) => k > 0 && (chain[k + 1]?.previousHash?.length ?? 64) < 64);
+      const target = chain[i]!;
+      await uploadDigest(s3, other, { key: target.key, body: gzipSync(Buffer.from(gunzipSync(target.body).toString('utf8').replace('"logFiles":[', '"logFiles":[ '))), signature: target.signature });
+      const changed = parseLines((await runCli(['validate', '--bucket', other, '--public-keys', keysFile, '--json'])).stdout);
+      expect(changed.findings).toEqual([{ code: 'DIGEST_MODIFIED', key: target.key }]);
+    } finally {
+      await deleteBucket(s3, other).catch(() => undefined);
+    }
+  });
 });
+

@@ -37,6 +37,8 @@ export interface BuiltDigest {
   endMs: number;
   /** Keys of the log files it lists. */
   logFiles: string[];
+  /** The previousDigestHashValue it holds. */
+  previousHash: string | null;
 }
 
 const HOUR = 3_600_000;
@@ -82,6 +84,8 @@ export function buildDigestChains(options: {
   trailName?: string;
   trailRegion?: string;
   prefix?: string;
+  /** Write previousDigestHashValue without leading zeros (a hash as a number), as some real digests have it. */
+  hashWithoutLeadingZeros?: boolean;
 }): BuiltDigest[] {
   const trailName = options.trailName ?? 'org-trail';
   const trailRegion = options.trailRegion ?? 'us-east-1';
@@ -114,7 +118,7 @@ export function buildDigestChains(options: {
         oldestEventTime: iso(start),
         previousDigestS3Bucket: previous ? options.bucket : null,
         previousDigestS3Object: previous?.key ?? null,
-        previousDigestHashValue: previous?.hash ?? null,
+        previousDigestHashValue: previous ? (options.hashWithoutLeadingZeros ? previous.hash.replace(/^0+/, '') : previous.hash) : null,
         previousDigestHashAlgorithm: previous ? 'SHA-256' : null,
         previousDigestSignature: previous?.signature ?? null,
         logFiles: listed.map((f) => ({
@@ -128,7 +132,7 @@ export function buildDigestChains(options: {
       };
       const uncompressed = Buffer.from(JSON.stringify(document), 'utf8');
       const signature = signDigest(document, uncompressed, options.key.privateKey);
-      out.push({ key, body: gzipSync(uncompressed), signature, account: s.account, region: s.region, startMs: start, endMs: end, logFiles: listed.map((f) => f.key) });
+      out.push({ key, body: gzipSync(uncompressed), signature, account: s.account, region: s.region, startMs: start, endMs: end, logFiles: listed.map((f) => f.key), previousHash: document.previousDigestHashValue });
       previous = { key, hash: createHash('sha256').update(uncompressed).digest('hex'), signature };
     }
   }

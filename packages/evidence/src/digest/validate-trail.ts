@@ -7,6 +7,7 @@ import type { PublicKeys } from './public-keys';
 import { readDigest } from './read-digest';
 import { verifyDigestSignature } from './signature';
 import { hashLogFile } from './hash-log-file';
+import { hashOddity, sha256Hex } from './sha256-hex';
 import type { DigestLogFile } from './digest-document';
 import type { ValidationSummary } from './validation-summary';
 import { IndexCheck, ledgerEntriesUnder, type IndexTarget } from '../ledger/index-check';
@@ -170,7 +171,7 @@ export async function validateTrail(s3: S3Client, options: ValidateTrailOptions)
   const checkLogFile = async (entry: DigestLogFile, digestKey: string, stream: LogStream) => {
     const where = { bucket: entry.s3Bucket, key: entry.s3Object, digestKey, account: stream.account, region: stream.region };
     const result = await hashLogFile(s3, entry.s3Bucket, entry.s3Object);
-    const expected = entry.hashValue.toLowerCase();
+    const expected = sha256Hex(entry.hashValue) ?? entry.hashValue.toLowerCase();
     if (indexCheck) {
       await indexCheck.add({ ...where, expected, ...(result.status === 'hashed' ? { s3Sha256: result.sha256 } : {}) });
     }
@@ -182,7 +183,7 @@ export async function validateTrail(s3: S3Client, options: ValidateTrailOptions)
       await report({ code: 'LOG_FILE_MODIFIED', ...where, expected, message: `${result.reason}, while its digest lists the hash of its content` });
     } else if (result.sha256 !== expected) {
       summary.logFiles.invalid += 1;
-      await report({ code: 'LOG_FILE_MODIFIED', ...where, expected, actual: result.sha256, message: 'SHA-256 of the uncompressed content differs from the hash in its digest' });
+      await report({ code: 'LOG_FILE_MODIFIED', ...where, expected, actual: result.sha256, message: `SHA-256 of the uncompressed content differs from the hash in its digest${hashOddity('hashValue', entry.hashValue)}` });
     } else {
       summary.logFiles.valid += 1;
     }
@@ -298,9 +299,10 @@ export async function validateTrail(s3: S3Client, options: ValidateTrailOptions)
     }
 
     // one finding per digest, the strongest: a changed digest also fails its signature
-    if (link && (link.hash ?? '').toLowerCase() !== read.sha256) {
+    if (link && (sha256Hex(link.hash) ?? '') !== read.sha256) {
       const also = signatureProblem ? `; also: ${signatureProblem.message}` : '';
-      await fail('DIGEST_MODIFIED', `SHA-256 differs from previousDigestHashValue in ${link.fromKey}${also}`, { expected: (link.hash ?? '').toLowerCase(), actual: read.sha256 });
+      const odd = hashOddity('previousDigestHashValue', link.hash);
+      await fail('DIGEST_MODIFIED', `SHA-256 differs from previousDigestHashValue in ${link.fromKey}${odd}${also}`, { expected: (link.hash ?? '').toLowerCase(), actual: read.sha256 });
     } else if (signatureProblem) {
       await fail(signatureProblem.code, signatureProblem.message);
     } else if (link && link.signature.toLowerCase() !== (read.signature as string).toLowerCase()) {
