@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 
-export const SCENARIO_IDS = ['parse', 'discovery', 'ingest', 'query', 'storage', 'memory', 'scaling', 'detect', 'costs'] as const;
+export const SCENARIO_IDS = ['parse', 'discovery', 'ingest', 'query', 'storage', 'memory', 'scaling', 'detect', 'costs', 'insights'] as const;
 export type ScenarioId = (typeof SCENARIO_IDS)[number];
 
 export type BenchMode = 'quick' | 'full';
@@ -28,6 +28,12 @@ export interface BenchSizes {
   queryRepetitions: number;
   /** Pages fetched through a cursor before the deep-page timings start. */
   deepPageSkipPages: number;
+  /** Write events per 7 days in the insights scenario (it stores 14 days: the analysed week and its baseline week). */
+  insightsEventsPerWeek: number;
+  /** Series (account, region, API) the insights scenario's events spread over: the live job's active APIs. */
+  insightsApis: number;
+  /** Timed rounds of `insights run` and its baseline aggregation, back to back. */
+  insightsRounds: number;
 }
 
 export const SIZES: Record<BenchMode, BenchSizes> = {
@@ -42,6 +48,9 @@ export const SIZES: Record<BenchMode, BenchSizes> = {
     memoryHeapCapMiB: 0,
     queryRepetitions: 40,
     deepPageSkipPages: 40,
+    insightsEventsPerWeek: 25_000,
+    insightsApis: 100,
+    insightsRounds: 1,
   },
   full: {
     parseEvents: 1_000_000,
@@ -54,6 +63,9 @@ export const SIZES: Record<BenchMode, BenchSizes> = {
     memoryHeapCapMiB: 0,
     queryRepetitions: 100,
     deepPageSkipPages: 200,
+    insightsEventsPerWeek: 1_000_000,
+    insightsApis: 1000,
+    insightsRounds: 2,
   },
 };
 

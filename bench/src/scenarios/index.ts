@@ -3,6 +3,7 @@ import { costsScenario } from './costs';
 import { detectScenario } from './detect';
 import { discoveryScenario } from './discovery';
 import { ingestScenario } from './ingest';
+import { insightsScenario } from './insights';
 import { memoryScenario } from './memory';
 import { parseScenario } from './parse';
 import { queryScenario } from './query';
@@ -14,4 +15,4 @@ import { storageScenario } from './storage';
  * force-merges it, so it runs after query; scaling drops it before its own run. detect ingests namespaces of its own;
  * costs uses data of its own.
  */
-export const SCENARIOS: Scenario[] = [parseScenario, discoveryScenario, ingestScenario, queryScenario, storageScenario, memoryScenario, scalingScenario, detectScenario, costsScenario];
+export const SCENARIOS: Scenario[] = [parseScenario, discoveryScenario, ingestScenario, queryScenario, storageScenario, memoryScenario, scalingScenario, detectScenario, costsScenario, insightsScenario];

@@ -6,7 +6,7 @@ import { baselineStartMs, DAY_MS, HOUR_MS, hourBaseline, MINUTE_MS, type HourBas
 import { CusumDetector, type DetectorEvent } from './cusum-detector';
 import { insightDoc, insightRecord } from './insight-record';
 import type { InsightsConfig } from './insights-config';
-import { seriesCounts, type Scope } from './series-counts';
+import { seriesCounts, type Scope, type SeriesCounts } from './series-counts';
 import type { InsightType, SeriesKey } from './series-key';
 
 export const INSIGHT_TYPES: InsightType[] = ['ApiCallRateInsight', 'ApiErrorRateInsight'];
@@ -45,6 +45,19 @@ function floorTo(ms: number, unit: number): number {
   return Math.floor(ms / unit) * unit;
 }
 
+/**
+ * Hours of counts one hourly aggregation reads past the chunk that needs it, for the chunks after it: a week's run
+ * then reads its baseline days about twice instead of once per chunk. A baseline only ever looks at hours before its
+ * own, so hours read ahead change nothing.
+ */
+const HOURLY_AHEAD_MS = 7 * DAY_MS;
+
+interface HourlyCache {
+  fromMs: number;
+  toMs: number;
+  counts: Map<string, SeriesCounts>;
+}
+
 interface SeriesState {
   key: SeriesKey;
   detector: CusumDetector<HourBaseline>;
@@ -66,6 +79,7 @@ export async function runInsights(deps: RunInsightsDeps, options: RunInsightsOpt
   const scope: Scope = { accounts: options.accounts, regions: options.regions };
   const result: RunInsightsResult = { starts: 0, ends: 0, series: 0, minutes: (toMs - fromMs) / MINUTE_MS };
   const states = new Map<InsightType, Map<string, SeriesState>>(INSIGHT_TYPES.map((t) => [t, new Map()]));
+  const hourlyCaches = new Map<InsightType, HourlyCache>();
   const seen = new Set<string>();
   const ingestedAt = new Date().toISOString();
 
@@ -73,7 +87,7 @@ export async function runInsights(deps: RunInsightsDeps, options: RunInsightsOpt
     if (options.signal?.aborted) break;
     const b = Math.min(toMs, a + chunkMs);
     for (const type of INSIGHT_TYPES) {
-      const events = await analyseChunk(deps, type, scope, a, b, states.get(type)!, seen);
+      const events = await analyseChunk(deps, type, scope, a, b, toMs, states.get(type)!, hourlyCaches, seen);
       for (const { key, event, baseline } of events) {
         const startHour = floorTo(event.startMs, HOUR_MS);
         const insightEnd = event.state === 'Start' ? event.alarmMs + MINUTE_MS : event.endMs;
@@ -114,20 +128,24 @@ async function analyseChunk(
   scope: Scope,
   a: number,
   b: number,
+  runToMs: number,
   states: Map<string, SeriesState>,
+  hourlyCaches: Map<InsightType, HourlyCache>,
   seen: Set<string>,
 ): Promise<Array<{ key: SeriesKey; event: DetectorEvent; baseline: HourBaseline }>> {
   const { insights } = deps;
   const minutes = await seriesCounts(deps.opensearch, deps.config, insights, { type, scope, fromMs: a, toMs: b, interval: '1m' });
   // Nothing called and nothing going on: no baseline to read (a quiet store's live tick costs one search per type).
   if (minutes.size === 0 && ![...states.values()].some((s) => s.detector.active)) return [];
-  const hourly = await seriesCounts(deps.opensearch, deps.config, insights, {
-    type,
-    scope,
-    fromMs: baselineStartMs(floorTo(a, HOUR_MS), insights.baselineDays),
-    toMs: floorTo(b - 1, HOUR_MS) + HOUR_MS,
-    interval: '1h',
-  });
+  const needFrom = baselineStartMs(floorTo(a, HOUR_MS), insights.baselineDays);
+  const needTo = floorTo(b - 1, HOUR_MS) + HOUR_MS;
+  let cache = hourlyCaches.get(type);
+  if (!cache || cache.fromMs > needFrom || cache.toMs < needTo) {
+    const aheadTo = Math.max(needTo, Math.min(floorTo(runToMs - 1, HOUR_MS) + HOUR_MS, needTo + HOURLY_AHEAD_MS));
+    cache = { fromMs: needFrom, toMs: aheadTo, counts: await seriesCounts(deps.opensearch, deps.config, insights, { type, scope, fromMs: needFrom, toMs: aheadTo, interval: '1h' }) };
+    hourlyCaches.set(type, cache);
+  }
+  const hourly = cache.counts;
   const out: Array<{ key: SeriesKey; event: DetectorEvent; baseline: HourBaseline }> = [];
   const ids = new Set<string>([...minutes.keys(), ...[...states].filter(([, s]) => s.detector.active).map(([id]) => id)]);
   for (const id of ids) {
