@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 
-export const SCENARIO_IDS = ['parse', 'discovery', 'ingest', 'query', 'storage', 'memory', 'scaling', 'detect', 'costs', 'insights'] as const;
+export const SCENARIO_IDS = ['parse', 'discovery', 'ingest', 'query', 'console', 'storage', 'memory', 'scaling', 'detect', 'costs', 'insights'] as const;
 export type ScenarioId = (typeof SCENARIO_IDS)[number];
 
 export type BenchMode = 'quick' | 'full';
@@ -34,6 +34,10 @@ export interface BenchSizes {
   insightsApis: number;
   /** Timed rounds of `insights run` and its baseline aggregation, back to back. */
   insightsRounds: number;
+  /** Timed console loads (each beside one request-alone baseline). */
+  consoleLoads: number;
+  /** Events the console scenario indexes for itself when the ingest scenario did not run (a multiple of 20,000). */
+  consoleEvents: number;
 }
 
 export const SIZES: Record<BenchMode, BenchSizes> = {
@@ -51,6 +55,8 @@ export const SIZES: Record<BenchMode, BenchSizes> = {
     insightsEventsPerWeek: 25_000,
     insightsApis: 100,
     insightsRounds: 1,
+    consoleLoads: 5,
+    consoleEvents: 20_000,
   },
   full: {
     parseEvents: 1_000_000,
@@ -66,6 +72,8 @@ export const SIZES: Record<BenchMode, BenchSizes> = {
     insightsEventsPerWeek: 1_000_000,
     insightsApis: 1000,
     insightsRounds: 2,
+    consoleLoads: 30,
+    consoleEvents: 1_000_000,
   },
 };
 

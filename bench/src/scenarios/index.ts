@@ -1,4 +1,5 @@
 import type { Scenario } from '../bench-context';
+import { consoleScenario } from './console';
 import { costsScenario } from './costs';
 import { detectScenario } from './detect';
 import { discoveryScenario } from './discovery';
@@ -11,8 +12,8 @@ import { scalingScenario } from './scaling';
 import { storageScenario } from './storage';
 
 /**
- * In run order: query, storage and scaling use the namespace the ingest scenario indexed (`ctx.shared`); storage
- * force-merges it, so it runs after query; scaling drops it before its own run. detect ingests namespaces of its own;
- * costs uses data of its own.
+ * In run order: query, console, storage and scaling use the namespace the ingest scenario indexed (`ctx.shared`);
+ * storage force-merges it, so it runs after query and console; scaling drops it before its own run. detect ingests
+ * namespaces of its own; costs uses data of its own.
  */
-export const SCENARIOS: Scenario[] = [parseScenario, discoveryScenario, ingestScenario, queryScenario, storageScenario, memoryScenario, scalingScenario, detectScenario, costsScenario, insightsScenario];
+export const SCENARIOS: Scenario[] = [parseScenario, discoveryScenario, ingestScenario, queryScenario, consoleScenario, storageScenario, memoryScenario, scalingScenario, detectScenario, costsScenario, insightsScenario];
