@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 
-export const SCENARIO_IDS = ['parse', 'discovery', 'ingest', 'query', 'console', 'storage', 'memory', 'scaling', 'detect', 'costs', 'insights'] as const;
+export const SCENARIO_IDS = ['parse', 'discovery', 'ingest', 'query', 'console', 'storage', 'memory', 'scaling', 'detect', 'costs', 'insights', 'evidence'] as const;
 export type ScenarioId = (typeof SCENARIO_IDS)[number];
 
 export type BenchMode = 'quick' | 'full';
@@ -38,6 +38,8 @@ export interface BenchSizes {
   consoleLoads: number;
   /** Events the console scenario indexes for itself when the ingest scenario did not run (a multiple of 20,000). */
   consoleEvents: number;
+  /** Log files (10 events each) of the evidence scenario's signed trail: validated, and exported when no ingest ran before. */
+  evidenceLogFiles: number;
 }
 
 export const SIZES: Record<BenchMode, BenchSizes> = {
@@ -57,6 +59,7 @@ export const SIZES: Record<BenchMode, BenchSizes> = {
     insightsRounds: 1,
     consoleLoads: 5,
     consoleEvents: 20_000,
+    evidenceLogFiles: 1_000,
   },
   full: {
     parseEvents: 1_000_000,
@@ -74,6 +77,7 @@ export const SIZES: Record<BenchMode, BenchSizes> = {
     insightsRounds: 2,
     consoleLoads: 30,
     consoleEvents: 1_000_000,
+    evidenceLogFiles: 10_000,
   },
 };
 

@@ -3,6 +3,7 @@ import { consoleScenario } from './console';
 import { costsScenario } from './costs';
 import { detectScenario } from './detect';
 import { discoveryScenario } from './discovery';
+import { evidenceScenario } from './evidence';
 import { ingestScenario } from './ingest';
 import { insightsScenario } from './insights';
 import { memoryScenario } from './memory';
@@ -14,6 +15,7 @@ import { storageScenario } from './storage';
 /**
  * In run order: query, console, storage and scaling use the namespace the ingest scenario indexed (`ctx.shared`);
  * storage force-merges it, so it runs after query and console; scaling drops it before its own run. detect ingests
- * namespaces of its own; costs uses data of its own.
+ * namespaces of its own; costs uses data of its own. evidence exports the ingested namespace (before scaling drops
+ * it) when ingest ran, else data of its own.
  */
-export const SCENARIOS: Scenario[] = [parseScenario, discoveryScenario, ingestScenario, queryScenario, consoleScenario, storageScenario, memoryScenario, scalingScenario, detectScenario, costsScenario, insightsScenario];
+export const SCENARIOS: Scenario[] = [parseScenario, discoveryScenario, ingestScenario, queryScenario, consoleScenario, storageScenario, evidenceScenario, memoryScenario, scalingScenario, detectScenario, costsScenario, insightsScenario];
