@@ -65,6 +65,7 @@ function callFiles(seed: number, fromMs: number, toMs: number, rate: (minuteMs: 
  * same records.
  */
 describe('live Insights in trailscope worker', () => {
+  // (one of the two workers is killed with SIGKILL mid-tick before the spike is delivered)
   let scope: TestScope;
   const workers: CliProcess[] = [];
   const env = () => ({
@@ -73,18 +74,19 @@ describe('live Insights in trailscope worker', () => {
     TRAILSCOPE_INSIGHTS_DELAY_MINUTES: '0',
     TRAILSCOPE_INSIGHTS_LOOKBACK_MINUTES: '60',
     TRAILSCOPE_INSIGHTS_EVERY_MS: '1000',
-    // the ticks are read from the workers' info logs
-    LOG_LEVEL: 'info',
+    // a tick of a killed worker is run again by the other after this lock
+    TRAILSCOPE_JOB_LOCK_MS: '4000',
+    // the ticks are read from the workers' logs
+    LOG_LEVEL: 'debug',
   });
+  const logLines = (w: CliProcess, msg: string) =>
+    w
+      .output()
+      .stderr.split('\n')
+      .filter((l) => l.includes(`"msg":"${msg}"`))
+      .map((l) => JSON.parse(l) as { jobId: string; tickMs: number; time: number });
   /** The ticks each worker logged as done: job id and the time it ran for. */
-  const ticks = () =>
-    workers.map((w) =>
-      w
-        .output()
-        .stderr.split('\n')
-        .filter((l) => l.includes('"live insights run done"'))
-        .map((l) => JSON.parse(l) as { jobId: string; tickMs: number; time: number }),
-    );
+  const ticks = () => workers.map((w) => logLines(w, 'live insights run done'));
   const insights = async (): Promise<InsightRecord[]> => {
     await scope.opensearch.indices.refresh({ index: scope.config.names.eventIndexPattern });
     const res = await scope.opensearch.search({
@@ -129,6 +131,23 @@ describe('live Insights in trailscope worker', () => {
     await waitFor(() => ticks().flat().filter((t) => t.time > ingestedAt + 1000).length >= 3, { timeoutMs: 120000, intervalMs: 500, what: 'three live ticks after the noise' });
     expect(await insights()).toEqual([]);
 
+    // One worker is killed in the middle of a tick (started, not done); the other goes on alone and runs that tick too.
+    const killedJob = await waitFor(
+      () => {
+        for (const w of workers) {
+          const started = logLines(w, 'live insights run started').at(-1);
+          if (started && !logLines(w, 'live insights run done').some((d) => d.jobId === started.jobId)) {
+            w.child.kill('SIGKILL');
+            return { worker: w, jobId: started.jobId };
+          }
+        }
+        return undefined;
+      },
+      { timeoutMs: 60000, intervalMs: 2, what: 'a worker in the middle of a tick' },
+    );
+    expect(await killedJob.worker.exited).toBe(137);
+    const survivor = workers.find((w) => w !== killedJob.worker)!;
+
     const spikeStart = Math.floor(Date.now() / MINUTE) * MINUTE - 16 * MINUTE;
     const spikeEnd = spikeStart + 8 * MINUTE;
     const spike = callFiles(2, spikeStart, spikeEnd, () => 29, 'spike');
@@ -157,9 +176,13 @@ describe('live Insights in trailscope worker', () => {
     const again = await runCli(['insights', 'run', '--from', from, '--to', to, '--json'], { env: { ...env(), LOG_LEVEL: 'warn' } });
     expect(again.code).toBe(0);
     expect(JSON.parse(again.stdout.trim())).toMatchObject({ starts: 1, ends: 1, created: 0, existing: 2, conflicts: 0 });
+
+    // the killed worker's tick, taken over once its lock expired
+    await waitFor(() => logLines(survivor, 'live insights run done').some((d) => d.jobId === killedJob.jobId), { timeoutMs: 60000, what: `tick ${killedJob.jobId} run by the other worker` });
+    expect(logLines(killedJob.worker, 'live insights run done').map((d) => d.jobId)).not.toContain(killedJob.jobId);
   });
 
-  it('runs each tick in one worker only', () => {
+  it('runs each tick to its end in one worker only', () => {
     const all = ticks();
     const ids = all.flat().map((t) => t.jobId);
     expect(ids.length).toBeGreaterThanOrEqual(9);

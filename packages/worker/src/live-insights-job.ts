@@ -27,9 +27,11 @@ export async function startLiveInsights(
     config,
     connection,
     everyMs: insights.everyMs,
-    lockDurationMs: options.lockDurationMs,
+    // A tick whose process died is run again by another once its lock expires, as an ingest job is.
+    lockDurationMs: options.lockDurationMs ?? config.ingest.jobLockMs,
     logger,
     run: async (tickMs, jobId) => {
+      logger.debug({ jobId, tickMs }, 'live insights run started');
       const r = await runLiveInsights({ opensearch, config, insights, logger, writer }, Math.max(tickMs, Date.now()), abort.signal);
       logger.info({ jobId, tickMs, starts: r.starts, ends: r.ends, created: r.write?.indexed ?? 0 }, 'live insights run done');
     },
