@@ -1,13 +1,14 @@
 /**
  * BullMQ and every other Redis user on a Redis Cluster: a 3-master cluster of its own (started here, stopped after),
- * selected by REDIS_CLUSTER_NODES. A backfill queues, a separate worker process ingests (and schedules the live
- * Insights job), counts are exact, each queue's keys and the namespace's state keys each live in one slot, and a
- * second backfill finds every file done.
+ * selected by REDIS_CLUSTER_NODES. A backfill queues, a separate worker process ingests (runs live detection and
+ * schedules the live Insights job), counts are exact, each queue's keys and the namespace's state keys each live in
+ * one slot, and a second backfill finds every file done.
  */
+import * as path from 'node:path';
 import { Queue } from 'bullmq';
 import { generateTrail, uploadFiles } from '@trailscope/fixtures';
 import { createOpenSearchClient, createRedis, createS3Client, type Config, type OpenSearchClient } from '@trailscope/runtime';
-import { cleanupNamespace, createBucket, deleteBucket, makeConfig, runCli, uniqueBucketName, uniqueNamespace, waitFor } from '../support/env';
+import { cleanupNamespace, createBucket, deleteBucket, makeConfig, REPO_ROOT, runCli, uniqueBucketName, uniqueNamespace, waitFor } from '../support/env';
 import { LocalRedisCluster } from '../support/redis-cluster';
 import { exitWithin, startCli, type CliProcess } from '../ingest/support/processes';
 
@@ -97,7 +98,10 @@ describe('on a 3-master Redis Cluster (REDIS_CLUSTER_NODES)', () => {
     expect(new Set(queueKeys.map((k) => k.port)).size).toBe(1);
   });
 
-  it('a worker process ingests every event exactly once and the queue drains', async () => {
+  it('a worker process ingests every event exactly once, the queue drains and live detection runs', async () => {
+    // a rule set makes the worker hand files to live detection: a sorted set and a leader lock (a script) in Redis
+    const applied = await runCli(['rules', 'apply', path.join(REPO_ROOT, 'packages', 'rules', 'pack'), '--json'], { env: env() });
+    expect(applied.code).toBe(0);
     worker = startCli(['worker', '--concurrency', '4'], env());
     await waitFor(async () => (await storedEvents()) >= eventCount, { timeoutMs: 180000, intervalMs: 1000, what: `${eventCount} events indexed` });
     const redis = createRedis(config);
@@ -116,6 +120,15 @@ describe('on a 3-master Redis Cluster (REDIS_CLUSTER_NODES)', () => {
       redis.disconnect();
     }
     expect(await storedEvents()).toBe(eventCount);
+    const probe = createRedis(config);
+    try {
+      await waitFor(async () => (await probe.zcard(`{${namespace}}:detect:pending`)) === 0 && (await probe.exists(`{${namespace}}:detect:leader`)) === 1, {
+        timeoutMs: 60000,
+        what: 'live detection to take every indexed file while holding its leader lock',
+      });
+    } finally {
+      probe.disconnect();
+    }
     worker.child.kill('SIGTERM');
     expect(await exitWithin(worker, 60000)).toBe(0);
     expect(worker.output().stderr).not.toMatch(/CROSSSLOT|MOVED|"level":50/);
