@@ -627,4 +627,23 @@ describe('web console (real browser)', () => {
     expect(await page.textContent('.sign-in .error')).toMatch(/unknown, revoked or wrong API key/);
     await context.close();
   });
+
+  it('uses the key a tab signed in with at once after a reload, and sends it back to sign-in once the key is revoked', async () => {
+    const short = await api.keys.create({ name: 'short-lived' });
+    const w = await signedIn(short);
+    const { page } = w;
+    await page.goto(`${api.url}/#/events?regions=us-east-1`);
+    await settled(page);
+    await page.reload();
+    await page.waitForSelector('[data-testid=scope]');
+    await settled(page);
+    expect(await totalOf(page)).toBe((await cliIds(['--region', 'us-east-1'])).length);
+
+    await api.keys.revoke(short.id);
+    await page.reload();
+    await page.waitForSelector('.sign-in .error');
+    expect(await page.textContent('.sign-in .error')).toMatch(/unknown, revoked or wrong API key/);
+    expect(await page.evaluate(() => sessionStorage.getItem('trailscope.apiKey'))).toBeNull();
+    await w.context.close();
+  });
 });

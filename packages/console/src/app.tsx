@@ -26,6 +26,9 @@ function scopeText(s: Session['scope']): string {
 
 export function App() {
   const [creds, setCreds] = useState<Credentials | undefined>(loadCredentials);
+  // A key this tab already signed in with (a reload, a link opened here) is used at once: the views load while the
+  // session call confirms it, and a key the server refuses sends the tab back to sign-in. A key just typed waits.
+  const [restored, setRestored] = useState(() => creds !== undefined);
   const [session, setSession] = useState<Session>();
   const [error, setError] = useState<string>();
   const api = useMemo(() => (creds ? new Api(creds) : undefined), [creds]);
@@ -45,16 +48,18 @@ export function App() {
 
   function signIn(c: Credentials) {
     setError(undefined);
+    setRestored(false);
     saveCredentials(c);
     setCreds(c);
   }
   function signOut() {
+    setRestored(false);
     saveCredentials(undefined);
     setSession(undefined);
     setCreds(undefined);
   }
 
-  if (!api || !session) return <SignIn onSignIn={signIn} error={error} pending={Boolean(api) && !error} />;
+  if (!api || (!session && (!restored || error))) return <SignIn onSignIn={signIn} error={error} pending={Boolean(api) && !error} />;
   return (
     <div class="shell">
       <header class="top">
@@ -64,9 +69,13 @@ export function App() {
           <a href="#/findings" class={route.view === 'findings' ? 'active' : ''}>Findings</a>
           <a href="#/insights" class={route.view === 'insights' ? 'active' : ''}>Insights</a>
         </nav>
-        <span class="who" data-testid="scope">
-          {session.key.name ?? session.key.id}: {scopeText(session.scope)}
-        </span>
+        {session ? (
+          <span class="who" data-testid="scope">
+            {session.key.name ?? session.key.id}: {scopeText(session.scope)}
+          </span>
+        ) : (
+          <span class="who">checking the key…</span>
+        )}
         <button type="button" onClick={signOut}>Sign out</button>
       </header>
       <main>
