@@ -29,6 +29,9 @@ export function candidateQuery(rule: CorrelationRule | NewTermsRule): object | u
   return qs.length === 1 ? qs[0] : { bool: { should: qs, minimum_should_match: 1 } };
 }
 
+/** What offline-style evaluation reads of each stored event: its meta and the raw record, not the indexed fields. */
+export const STORED_RECORD_FIELDS = ['id', 'eventTime', 'account', 'region', 'raw'];
+
 /**
  * The stored records matching `query`, oldest first, for offline-style evaluation, with the stored document's id,
  * account and region reported for each (the id `trailscope get` takes, the account of the log file's key when the
@@ -37,7 +40,7 @@ export function candidateQuery(rule: CorrelationRule | NewTermsRule): object | u
 export function storedRecords(client: OpenSearchClient, names: Pick<Names, 'eventsAlias'>, query: object, options: { pageSize?: number; signal?: AbortSignal }) {
   const metas = new WeakMap<object, EventMeta>();
   async function* records(): AsyncGenerator<unknown> {
-    for await (const page of streamEvents(client, names, query, { source: true, pageSize: options.pageSize, signal: options.signal })) {
+    for await (const page of streamEvents(client, names, query, { source: STORED_RECORD_FIELDS, pageSize: options.pageSize, signal: options.signal })) {
       for (const hit of page) {
         const r = recordOf(hit._source);
         if (r === undefined || r === null || typeof r !== 'object') continue;

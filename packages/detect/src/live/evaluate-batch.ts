@@ -5,7 +5,7 @@ import { and, streamEvents } from '../event-stream';
 import { buildFinding } from '../finding-builder';
 import { singleFindingId } from '../finding-id';
 import type { FindingDoc } from '../finding';
-import { candidateQuery, findingFromMatch, ruleFacts, storedRecords } from '../backtest';
+import { candidateQuery, findingFromMatch, ruleFacts, STORED_RECORD_FIELDS, storedRecords } from '../backtest';
 import { findSingleMatches, recordOf } from '../single-rule-matches';
 import { TermNarrowing } from './term-narrowing';
 import { withEventFacts } from '../event-facts';
@@ -33,7 +33,7 @@ const range = (fromMs: number, toMs: number) => ({ range: { eventTime: { gte: fr
 
 async function newCandidates(ctx: BatchContext, filter: object, rule: CorrelationRule | NewTermsRule): Promise<NewEvents | undefined> {
   const out: NewEvents = { ids: new Set(), times: [], minMs: Infinity, maxMs: -Infinity, narrowing: rule.kind === 'new_terms' ? new TermNarrowing(rule.terms) : undefined };
-  for await (const page of streamEvents(ctx.client, ctx.names, and(filter, candidateQuery(rule)), { source: true, pageSize: ctx.pageSize, signal: ctx.signal })) {
+  for await (const page of streamEvents(ctx.client, ctx.names, and(filter, candidateQuery(rule)), { source: STORED_RECORD_FIELDS, pageSize: ctx.pageSize, signal: ctx.signal })) {
     for (const hit of page) {
       const t = Date.parse(String(hit._source.eventTime));
       const record = recordOf(hit._source);
