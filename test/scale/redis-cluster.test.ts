@@ -7,7 +7,7 @@
 import * as path from 'node:path';
 import { Queue } from 'bullmq';
 import { generateTrail, uploadFiles } from '@trailscope/fixtures';
-import { createOpenSearchClient, createRedis, createS3Client, type Config, type OpenSearchClient } from '@trailscope/runtime';
+import { createOpenSearchClient, createRedis, createS3Client, redisRunId, scanKeys, type Config, type OpenSearchClient } from '@trailscope/runtime';
 import { cleanupNamespace, createBucket, deleteBucket, makeConfig, REPO_ROOT, runCli, uniqueBucketName, uniqueNamespace, waitFor } from '../support/env';
 import { LocalRedisCluster } from '../support/redis-cluster';
 import { exitWithin, startCli, type CliProcess } from '../ingest/support/processes';
@@ -148,5 +148,20 @@ describe('on a 3-master Redis Cluster (REDIS_CLUSTER_NODES)', () => {
     expect(run.code).toBe(0);
     expect(lastJson(run.stdout)).toEqual(expect.objectContaining({ filesQueued: 0, filesAlreadyIndexed: trail.length, filesFailed: 0, eventsIndexed: 0 }));
     expect(await storedEvents()).toBe(eventCount);
+  });
+
+  it('scanKeys and redisRunId reach every master, also from a client not yet connected', async () => {
+    const fresh = createRedis(config, { lazyConnect: true });
+    try {
+      const seen: string[] = [];
+      for await (const page of scanKeys(fresh, `bull:{${namespace}-ingest}:*`)) seen.push(...page);
+      expect(seen.length).toBeGreaterThan(trail.length);
+      expect(seen.sort()).toEqual((await keysWithSlots(`bull:{${namespace}-ingest}:*`)).map((k) => k.key).sort());
+      const ids = (await redisRunId(fresh)).split(',');
+      expect(ids).toHaveLength(3);
+      expect(new Set(ids.filter((id) => /^[0-9a-f]{40}$/.test(id))).size).toBe(3);
+    } finally {
+      fresh.disconnect();
+    }
   });
 });

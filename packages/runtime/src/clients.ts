@@ -49,13 +49,19 @@ export function isRedisCluster(redis: Redis): redis is Cluster {
   return redis instanceof Cluster;
 }
 
+/** The single Redis, or every master of a cluster (connecting first: a cluster knows its nodes once connected). */
+async function serverNodes(redis: Redis): Promise<IORedis[]> {
+  if (!isRedisCluster(redis)) return [redis];
+  if (redis.nodes('master').length === 0) await redis.ping();
+  return redis.nodes('master');
+}
+
 /**
  * Every key matching `pattern`, by SCAN: on a cluster each master holds part of the key space, so every master is
  * scanned. Yields one SCAN page at a time, each page keys of one node.
  */
 export async function* scanKeys(redis: Redis, pattern: string, count = 1000): AsyncGenerator<string[]> {
-  const nodes: IORedis[] = isRedisCluster(redis) ? redis.nodes('master') : [redis];
-  for (const node of nodes) {
+  for (const node of await serverNodes(redis)) {
     let cursor = '0';
     do {
       const [next, keys] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', count);
@@ -67,8 +73,7 @@ export async function* scanKeys(redis: Redis, pattern: string, count = 1000): As
 
 /** Changes when a Redis server restarts (losing what it held without persistence); on a cluster, when any master does. */
 export async function redisRunId(redis: Redis): Promise<string> {
-  const nodes: IORedis[] = isRedisCluster(redis) ? redis.nodes('master') : [redis];
-  const ids = await Promise.all(nodes.map(async (node) => /run_id:(\w+)/.exec(await node.info('server'))?.[1] ?? ''));
+  const ids = await Promise.all((await serverNodes(redis)).map(async (node) => /run_id:(\w+)/.exec(await node.info('server'))?.[1] ?? ''));
   return ids.sort().join(',');
 }
 
