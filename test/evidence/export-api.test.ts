@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
+import { extract as tarExtract } from 'tar-stream';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { ACCOUNT_A, seedStore, standardTrail, type SeededStore } from '../query/support/seed';
 import { startTestApi, type TestApi } from '../api/support/api-server';
@@ -41,7 +43,7 @@ describe('GET /v1/export', () => {
     expect(new Set(scopedLines)).toEqual(new Set(visible.map((e) => e.raw)));
   });
 
-  it('streams csv and one CloudTrail gzip file for filters given in the query string', async () => {
+  it('streams csv, and a tar of CloudTrail log files in their key layout with the manifest, for filters given in the query string', async () => {
     const csv = await get(`format=csv&accounts=${ACCOUNT_A}&readOnly=false`, admin);
     expect(csv.status).toBe(200);
     const rows = parseCsv(await csv.text(), { columns: true }) as Array<Record<string, string>>;
@@ -49,11 +51,37 @@ describe('GET /v1/export', () => {
     expect(rows.map((r) => r['Event ID']).sort()).toEqual(want.map((e) => e.id).sort());
 
     const ct = await get(`format=cloudtrail&accounts=${ACCOUNT_A}`, admin);
-    expect(ct.headers.get('content-type')).toBe('application/gzip');
-    const text = gunzipSync(Buffer.from(await ct.arrayBuffer())).toString('utf8');
-    expect(text.startsWith('{"Records":[')).toBe(true);
-    const records = (JSON.parse(text) as { Records: unknown[] }).Records;
-    expect(records).toHaveLength(store.events.filter((e) => (e.record.recipientAccountId ?? e.fileAccount) === ACCOUNT_A).length);
+    expect(ct.status).toBe(200);
+    expect(ct.headers.get('content-type')).toBe('application/x-tar');
+    expect(ct.headers.get('content-disposition')).toContain('events.tar');
+    // the archive holds what `export --format cloudtrail --out DIR` writes: log files in CloudTrail's key layout, then the manifest
+    const entries = new Map<string, Buffer>();
+    const extract = tarExtract();
+    const read = (async () => {
+      for await (const entry of extract) {
+        const chunks: Buffer[] = [];
+        for await (const c of entry) chunks.push(c as Buffer);
+        entries.set(entry.header.name, Buffer.concat(chunks));
+      }
+    })();
+    extract.end(Buffer.from(await ct.arrayBuffer()));
+    await read;
+    const names = [...entries.keys()];
+    expect(names[names.length - 1]).toBe('manifest.json');
+    const logFiles = names.filter((n) => n !== 'manifest.json');
+    expect(logFiles.length).toBeGreaterThan(0);
+    for (const n of logFiles) expect(n).toMatch(new RegExp(`^AWSLogs/(o-[a-z0-9]+/)?${ACCOUNT_A}/CloudTrail/[a-z0-9-]+/\\d{4}/\\d{2}/\\d{2}/${ACCOUNT_A}_CloudTrail_[a-z0-9-]+_\\d{8}T\\d{4}Z_[0-9a-f]{16}\\.json\\.gz$`));
+    const raws = logFiles.flatMap((n) => {
+      const text = gunzipSync(entries.get(n)!).toString('utf8');
+      expect(text.startsWith('{"Records":[')).toBe(true);
+      return (JSON.parse(text) as { Records: unknown[] }).Records.map((r) => JSON.stringify(r));
+    });
+    const wantA = store.events.filter((e) => (e.record.recipientAccountId ?? e.fileAccount) === ACCOUNT_A);
+    expect(raws).toHaveLength(wantA.length);
+    const manifest = JSON.parse(entries.get('manifest.json')!.toString('utf8')) as { events: number; files: Array<{ path: string; sha256: string }> };
+    expect(manifest.events).toBe(wantA.length);
+    expect(manifest.files.map((f) => f.path).sort()).toEqual([...logFiles].sort());
+    for (const f of manifest.files) expect(createHash('sha256').update(entries.get(f.path)!).digest('hex')).toBe(f.sha256);
   });
 
   it('answers bad input before streaming: an unknown format, a paging parameter, an invalid filter', async () => {

@@ -261,7 +261,7 @@ export function buildOpenApiDocument(version = '0.1.0'): Record<string, unknown>
       '/v1/export': {
         get: {
           summary:
-            'The matching events the key may see, oldest first, streamed (chunked): ndjson (raw records byte for byte), csv (the columns of the CloudTrail Event history download), cloudtrail (see the format parameter)',
+            'The matching events the key may see, oldest first, streamed (chunked): ndjson (raw records byte for byte), csv (the columns of the CloudTrail Event history download), cloudtrail (a tar archive: the .json.gz log files in CloudTrail\'s key layout, then manifest.json)',
           parameters: [
             { name: 'format', in: 'query', required: true, schema: { type: 'string', enum: [...EXPORT_FORMATS] } },
             ...searchParams.filter((p) => !['sort', 'pageSize', 'cursor', 'includeRaw'].includes(p.name)),

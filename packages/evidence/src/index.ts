@@ -9,5 +9,6 @@ export { formatValidationSummary } from './digest/validation-summary';
 export { DEFAULT_MAX_DIGEST_BYTES, DEFAULT_VALIDATE_CONCURRENCY, validateTrail } from './digest/validate-trail';
 export { directoryTarget, fileTarget, s3Target, streamTarget, type OutputTarget } from './export/output-target';
 export { EXPORT_FORMATS, exportEvents, type ExportFormat } from './export/export-events';
+export { tarTarget } from './export/tar-target';
 export { FilesRequestSchema, MAX_FILES_PAGE, parseFilesRequest } from './ledger/files-request';
 export { listFiles } from './ledger/list-files';

@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { TrailscopeError, type Names } from '@trailscope/model';
 import type { OpenSearchClient } from '@trailscope/runtime';
 import { parseSearchRequest } from '@trailscope/query';
-import { EXPORT_FORMATS, exportEvents, streamTarget, type ExportFormat } from '@trailscope/evidence';
+import { EXPORT_FORMATS, exportEvents, streamTarget, tarTarget, type ExportFormat } from '@trailscope/evidence';
 import { searchInputFromQuery } from '../query-string';
 import type { SearchCursors } from './search-cursors';
 
@@ -18,13 +18,14 @@ export interface ExportRouteDeps {
 const CONTENT_TYPES: Record<ExportFormat, string> = {
   ndjson: 'application/x-ndjson; charset=utf-8',
   csv: 'text/csv; charset=utf-8',
-  cloudtrail: 'application/gzip',
+  cloudtrail: 'application/x-tar',
 };
 
 /**
  * GET /v1/export?format=ndjson|csv|cloudtrail&<search filters>: the events the key may see, oldest first, streamed
- * (chunked) as they are read; cloudtrail is one `{"Records":[...]}` gzip file. Bad input is answered before the
- * first byte; a failure after it cuts the stream, so a truncated body never passes for a complete one.
+ * (chunked) as they are read; cloudtrail is a tar archive of what `export --format cloudtrail --out DIR` writes (the
+ * `.json.gz` log files in CloudTrail's key layout, then manifest.json). Bad input is answered before the first byte;
+ * a failure after it cuts the stream, so a truncated body never passes for a complete one.
  */
 export function registerExportRoute(app: FastifyInstance, deps: ExportRouteDeps): void {
   app.get('/v1/export', async (request, reply) => {
@@ -44,21 +45,23 @@ export function registerExportRoute(app: FastifyInstance, deps: ExportRouteDeps)
     const body = new PassThrough();
     const gone = new AbortController();
     reply.raw.once('close', () => gone.abort());
-    const name = format === 'cloudtrail' ? 'events.json.gz' : `events.${format}`;
+    const name = format === 'cloudtrail' ? 'events.tar' : `events.${format}`;
+    const tar = format === 'cloudtrail' ? await tarTarget(body) : undefined;
     void exportEvents(deps.client, deps.names, {
       format: format as ExportFormat,
       filters: { ...filters },
       scope: auth.scope,
-      target: streamTarget(body, 'http'),
-      cloudtrailAsOneFile: true,
+      target: tar ?? streamTarget(body, 'http'),
       search: { ...deps.cursors.optionsFor(auth.key.id), signal: gone.signal, timeoutMs: deps.searchTimeoutMs },
-    }).then(
-      () => body.end(),
-      (err: unknown) => {
-        if (!gone.signal.aborted) request.log.error({ err }, 'export stream failed after it began; the answer was cut');
-        body.destroy(err instanceof Error ? err : new Error(String(err)));
-      },
-    );
+    })
+      .then(
+        () => body.end(),
+        (err: unknown) => {
+          if (!gone.signal.aborted) request.log.error({ err }, 'export stream failed after it began; the answer was cut');
+          body.destroy(err instanceof Error ? err : new Error(String(err)));
+        },
+      )
+      .finally(() => tar?.dispose());
     return reply.type(CONTENT_TYPES[format as ExportFormat]).header('content-disposition', `attachment; filename="${name}"`).send(body);
   });
 }

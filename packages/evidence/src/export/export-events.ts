@@ -1,4 +1,3 @@
-import { createGzip } from 'node:zlib';
 import { stringify } from 'csv-stringify/sync';
 import type { OpenSearchClient } from '@trailscope/runtime';
 import { TrailscopeError, type Names } from '@trailscope/model';
@@ -65,33 +64,7 @@ export interface ExportOptions {
   onProgress?: (done: number, total: number) => void;
   checkpointEvents?: number;
   maxEventsPerFile?: number;
-  /** cloudtrail as one `{"Records":[...]}` gzip file (an HTTP answer), not CloudTrail's key layout. */
-  cloudtrailAsOneFile?: boolean;
   nowMs?: number;
-}
-
-interface GzipFile {
-  write(text: string): Promise<void>;
-  end(text: string): Promise<void>;
-}
-
-async function gzipInto(out: FileOutput, head: string): Promise<GzipFile> {
-  const gzip = createGzip();
-  const pump = (async () => {
-    for await (const chunk of gzip) await out.write(chunk as Buffer);
-  })();
-  pump.catch(() => undefined);
-  const write = async (text: string) => {
-    if (!gzip.write(text)) await new Promise<void>((resolve) => gzip.once('drain', () => resolve()));
-  };
-  await write(head);
-  return {
-    write,
-    async end(text) {
-      gzip.end(text);
-      await pump;
-    },
-  };
 }
 
 const after = (e: { eventTime: string; id: string }, p: ExportPosition | undefined) =>
@@ -132,17 +105,13 @@ export async function exportEvents(client: OpenSearchClient, names: Pick<Names, 
   let events = state?.events ?? 0;
   const files: WrittenFile[] = [...(state?.files ?? [])];
 
-  const oneEnvelope = format === 'cloudtrail' && options.cloudtrailAsOneFile === true;
-  if (oneEnvelope && options.resume) throw new TrailscopeError('USAGE', 'resume: not available for a single CloudTrail file');
-  const single = format !== 'cloudtrail' || oneEnvelope;
-  const fileName = options.fileName ?? (oneEnvelope ? 'events.json.gz' : `events.${format}`);
+  const single = format !== 'cloudtrail';
+  const fileName = options.fileName ?? `events.${format}`;
   let out: FileOutput | undefined;
   let writer: CloudTrailWriter | undefined;
-  let envelope: GzipFile | undefined;
   if (single) {
     out = await target.open(fileName, state?.bytes !== undefined ? { bytes: state.bytes } : undefined);
     if (format === 'csv' && !state) await out.write(stringify([[...CSV_COLUMNS]], CSV_OPTIONS));
-    if (oneEnvelope) envelope = await gzipInto(out, '{"Records":[');
   } else {
     if (state && target.list && target.remove) {
       // files completed after the last checkpoint hold events that will be exported again: drop them
@@ -181,7 +150,6 @@ export async function exportEvents(client: OpenSearchClient, names: Pick<Names, 
       const withRaw = e as TypedEvent & { raw: string };
       if (format === 'ndjson') await (out as FileOutput).write(`${withRaw.raw}\n`);
       else if (format === 'csv') await (out as FileOutput).write(stringify([csvRowOf(withRaw)], CSV_OPTIONS));
-      else if (envelope) await envelope.write(`${events === 0 ? '' : ','}${withRaw.raw}`);
       else await (writer as CloudTrailWriter).write(withRaw);
       events += 1;
       sinceCheckpoint += 1;
@@ -195,7 +163,6 @@ export async function exportEvents(client: OpenSearchClient, names: Pick<Names, 
     options.onProgress?.(events, Math.max(total, events));
   } while (cursor);
 
-  if (envelope) await envelope.end(']}');
   if (out) files.push(await out.close(events));
   if (writer) {
     await writer.closeAll();
