@@ -81,6 +81,9 @@ export const SIZES: Record<BenchMode, BenchSizes> = {
   },
 };
 
+/** `--events` must fill whole files of the main data set: 500 events per file x 80 partitions. */
+export const EVENTS_STEP = 40_000;
+
 export interface BenchOptions {
   mode: BenchMode;
   sizes: BenchSizes;
@@ -124,9 +127,21 @@ const ArgsSchema = z.object({
   'no-write': z.boolean().default(false),
   'render-only': z.boolean().default(false),
   out: z.string().min(1, '--out: give a directory').optional(),
+  events: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined) return undefined;
+      const n = /^[0-9]+$/.test(v.replace(/_/g, '')) ? Number(v.replace(/_/g, '')) : Number.NaN;
+      if (!Number.isSafeInteger(n) || n <= 0 || n % EVENTS_STEP !== 0) {
+        ctx.addIssue({ code: 'custom', message: `--events: "${v}" is not a positive multiple of ${EVENTS_STEP.toLocaleString('en-US')} (whole files of 500 events over 80 account/region/day partitions), e.g. 10000000` });
+        return z.NEVER;
+      }
+      return n;
+    }),
 });
 
-export const USAGE = `usage: npm run bench -- [--quick] [--only parse,discovery,...] [--out DIR] [--profile] [--keep] [--keep-stack] [--no-write] [--render-only]
+export const USAGE = `usage: npm run bench -- [--quick] [--events N] [--only parse,discovery,...] [--out DIR] [--profile] [--keep] [--keep-stack] [--no-write] [--render-only]
 
   --quick        smaller data, under five minutes (default: full mode, 1,000,000 events); figures go to
                  bench/.data/quick/ (or --out), never to the committed BENCHMARKS.md and bench/results.json
@@ -135,6 +150,9 @@ export const USAGE = `usage: npm run bench -- [--quick] [--only parse,discovery,
   --profile      write CPU profiles of the bench and its child processes into bench/.data/profiles
   --keep         keep the benchmark namespaces and buckets afterwards
   --keep-stack   leave the local stack the bench started running
+  --events N     events of the main data set (ingest, query, storage, scaling) instead of the mode's size, e.g.
+                 --events 10000000 for the 10-million-event run; a multiple of ${EVENTS_STEP.toLocaleString('en-US')}; figures go to
+                 bench/.data/<mode>-<N>/ (or --out), never to the committed files
   --no-write     do not write BENCHMARKS.md and bench/results.json (figures go to bench/.data/partial/, or --out)
 
 Only a full-mode run of every scenario without --no-write and --out replaces the committed BENCHMARKS.md and
@@ -161,6 +179,7 @@ export function parseBenchOptions(argv: string[], dataDir: string): BenchOptions
       'no-write': { type: 'boolean' },
       'render-only': { type: 'boolean' },
       out: { type: 'string' },
+      events: { type: 'string' },
     },
     strict: true,
     allowPositionals: false,
@@ -170,15 +189,17 @@ export function parseBenchOptions(argv: string[], dataDir: string): BenchOptions
   const a = parsed.data;
   const mode: BenchMode = a.quick ? 'quick' : 'full';
   const all = a.only.length === SCENARIO_IDS.length;
+  const sizes = a.events === undefined ? SIZES[mode] : { ...SIZES[mode], ingestEvents: a.events };
+  const sized = a.events !== undefined && a.events !== SIZES[mode].ingestEvents;
   return {
     mode,
-    sizes: SIZES[mode],
+    sizes,
     scenarios: a.only,
     profile: a.profile,
     keep: a.keep,
     keepStack: a['keep-stack'],
-    outputs: mode === 'full' && all && !a['no-write'] && a.out === undefined,
-    outDir: a.out !== undefined ? path.resolve(a.out) : defaultOutDir(dataDir, mode, all),
+    outputs: mode === 'full' && all && !a['no-write'] && a.out === undefined && !sized,
+    outDir: a.out !== undefined ? path.resolve(a.out) : sized ? path.join(dataDir, `${mode}-${a.events}`) : defaultOutDir(dataDir, mode, all),
     renderOnly: a['render-only'],
   };
 }

@@ -1,4 +1,6 @@
 import { applyRetention, checkTemplates, installTemplates } from '@trailscope/indexer';
+// the query package's list of aggregatable fields is internal to it; read it from its source
+import { AGGREGATABLE_FIELDS } from '../../packages/query/src/fields';
 import { createOpenSearchClient, type OpenSearchClient } from '@trailscope/runtime';
 import { cleanupNamespace, codeOf, makeConfig, uniqueNamespace } from '../support/env';
 
@@ -53,6 +55,88 @@ describe('index templates, dead-letter index and retention', () => {
     });
     const aliases = (await client.indices.getAlias({ index })).body[index]?.aliases ?? {};
     expect(Object.keys(aliases)).toEqual([config.names.eventsAlias]);
+  });
+
+  it('aggregates every aggregatable field, filters every other field, and finds events by id without an id index', async () => {
+    const index = `${config.names.eventIndexPrefix}2026.03.02`;
+    const id = 'c0ffee00-0000-4000-8000-000000000001';
+    const doc = {
+      id,
+      eventTime: '2026-03-02T10:00:00Z',
+      eventVersion: '1.09',
+      eventID: id,
+      eventSource: 's3.amazonaws.com',
+      eventName: 'GetObject',
+      eventType: 'AwsApiCall',
+      eventCategory: 'Data',
+      account: '123456789012',
+      region: 'us-east-1',
+      orgId: 'o-abc123',
+      readOnly: true,
+      managementEvent: false,
+      errorCode: 'AccessDenied',
+      errorMessage: 'Access Denied for bucket',
+      userIdentity: {
+        type: 'AssumedRole',
+        principalId: 'AROAEXAMPLE:alice',
+        arn: 'arn:aws:sts::123456789012:assumed-role/r/alice',
+        accountId: '123456789012',
+        accessKeyId: 'ASIAEXAMPLE',
+        userName: 'alice',
+        invokedBy: 'athena.amazonaws.com',
+        mfaAuthenticated: true,
+        sessionIssuer: { type: 'Role', principalId: 'AROAEXAMPLE', arn: 'arn:aws:iam::123456789012:role/r', accountId: '123456789012', userName: 'r' },
+      },
+      sourceIPAddress: '192.0.2.1',
+      sourceIp: '192.0.2.1',
+      userAgent: 'aws-cli/2.15.0 Python/3.11',
+      requestID: 'REQ123',
+      sharedEventID: 'shared-1',
+      vpcEndpointId: 'vpce-1',
+      recipientAccountId: '123456789012',
+      tlsDetails: { tlsVersion: 'TLSv1.3', cipherSuite: 'TLS_AES_128_GCM_SHA256', clientProvidedHostHeader: 'b.s3.amazonaws.com' },
+      resources: [{ ARN: 'arn:aws:s3:::b', type: 'AWS::S3::Bucket', accountId: '123456789012' }],
+      requestParameters: { bucketName: 'b' },
+      raw: '{}',
+      ingest: { bucket: 'bucket-a', key: 'AWSLogs/k.json.gz', etag: 'etag-a', ingestedAt: '2026-03-02T10:05:00Z', kind: 'log' },
+    };
+    await client.index({ index, id, body: doc, refresh: true });
+    for (const field of AGGREGATABLE_FIELDS) {
+      const res = await client.search({ index, body: { size: 0, aggs: { a: { terms: { field } } } } as never });
+      const buckets = (res.body as unknown as { aggregations: { a: { buckets: unknown[] } } }).aggregations.a.buckets;
+      expect([field, buckets.length]).toEqual([field, 1]);
+    }
+    const filtered: Record<string, string> = {
+      eventVersion: '1.09',
+      sharedEventID: 'shared-1',
+      'errorMessage.keyword': 'Access Denied for bucket',
+      'userIdentity.invokedBy': 'athena.amazonaws.com',
+      'userIdentity.accountId': '123456789012',
+      'userIdentity.sessionIssuer.type': 'Role',
+      'userIdentity.sessionIssuer.principalId': 'AROAEXAMPLE',
+      'userIdentity.sessionIssuer.accountId': '123456789012',
+      'tlsDetails.tlsVersion': 'TLSv1.3',
+      'tlsDetails.cipherSuite': 'TLS_AES_128_GCM_SHA256',
+      'tlsDetails.clientProvidedHostHeader': 'b.s3.amazonaws.com',
+      'resources.accountId': '123456789012',
+      'ingest.bucket': 'bucket-a',
+      'ingest.key': 'AWSLogs/k.json.gz',
+      'ingest.etag': 'etag-a',
+      'ingest.kind': 'log',
+      id,
+    };
+    for (const [field, value] of Object.entries(filtered)) {
+      const res = await client.count({ index, body: { query: { term: { [field]: value } } } as never });
+      expect([field, (res.body as { count: number }).count]).toEqual([field, 1]);
+    }
+    const text = await client.count({ index, body: { query: { match: { errorMessage: 'denied' } } } as never });
+    expect((text.body as { count: number }).count).toBe(1);
+    const byIds = await client.search({ index, body: { query: { ids: { values: [id] } }, sort: [{ eventTime: 'desc' }, { id: 'desc' }] } as never });
+    expect((byIds.body as unknown as { hits: { hits: Array<{ _id: string; sort: unknown[] }> } }).hits.hits.map((h) => [h._id, h.sort[1]])).toEqual([[id, id]]);
+    const mapping = (await client.indices.getMapping({ index })).body[index]?.mappings as { properties: Record<string, { index?: boolean; doc_values?: boolean }> };
+    // the unique id is kept once in a terms dictionary (_id), not twice
+    expect(mapping.properties.id).toMatchObject({ index: false });
+    expect(mapping.properties.eventVersion).toMatchObject({ doc_values: false });
   });
 
   it('installs without deleting anything: expired indices are left to applyRetention', async () => {

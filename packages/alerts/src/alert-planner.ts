@@ -33,7 +33,7 @@ async function recordsOf(client: OpenSearchClient, names: Pick<Names, 'eventsAli
   for (let i = 0; i < eventIds.length; i += 1000) {
     const ids = eventIds.slice(i, i + 1000);
     try {
-      const res = await client.search({ index: names.eventsAlias, body: { size: ids.length, _source: ['id', 'raw'], query: { terms: { id: ids } } } as never, ignore_unavailable: true, allow_no_indices: true });
+      const res = await client.search({ index: names.eventsAlias, body: { size: ids.length, _source: ['id', 'raw'], query: { ids: { values: ids } } } as never, ignore_unavailable: true, allow_no_indices: true });
       for (const h of (res.body as unknown as { hits: { hits: Array<{ _id: string; _source: { id?: string; raw?: string } }> } }).hits.hits) {
         if (typeof h._source.raw === 'string') out.set(h._source.id ?? h._id, JSON.parse(h._source.raw));
       }

@@ -14,7 +14,7 @@ export async function withEventFacts(client: OpenSearchClient, names: Pick<Names
   for (let i = 0; i < ids.length; i += 1000) {
     const chunk = ids.slice(i, i + 1000);
     try {
-      const res = await client.search({ index: names.eventsAlias, body: { size: chunk.length, _source: EVENT_FACT_FIELDS, query: { terms: { id: chunk } } } as never, ignore_unavailable: true, allow_no_indices: true });
+      const res = await client.search({ index: names.eventsAlias, body: { size: chunk.length, _source: EVENT_FACT_FIELDS, query: { ids: { values: chunk } } } as never, ignore_unavailable: true, allow_no_indices: true });
       for (const h of (res.body as unknown as { hits: { hits: Array<{ _source: EventFacts }> } }).hits.hits) facts.set(h._source.id, h._source);
     } catch (err) {
       throw toOpenSearchError(err, `reading the events of findings from ${names.eventsAlias}`);

@@ -22,6 +22,7 @@ describe('event template', () => {
     for (const f of ['requestParameters', 'responseElements', 'additionalEventData', 'serviceEventDetails', 'insightDetails']) {
       expect(lookup(f)?.type).toBe('flat_object');
     }
+    expect(lookup('id')).toEqual({ type: 'keyword', index: false });
     expect(lookup('raw')).toEqual({ type: 'keyword', index: false, doc_values: false });
   });
 

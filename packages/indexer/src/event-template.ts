@@ -6,12 +6,18 @@ import type { Config } from '@trailscope/runtime';
  * (checkTemplates) until `trailscope setup` has installed the new one. Existing indices keep the mapping they were
  * created with; the change applies from the next period's index.
  */
-export const EVENT_TEMPLATE_VERSION = 2;
+export const EVENT_TEMPLATE_VERSION = 3;
 
 /** Longest keyword value indexed; longer values stay in _source but are not searchable as a term. */
 export const KEYWORD_IGNORE_ABOVE = 1024;
 
 const keyword = { type: 'keyword', ignore_above: KEYWORD_IGNORE_ABOVE } as const;
+/**
+ * A keyword that is filtered on but never aggregated or sorted: no doc values. Doc values are a second, columnar
+ * copy of every value; only the fields of the query package's AGGREGATABLE_FIELDS, the Dashboards visualizations and
+ * the sort need them.
+ */
+const searchOnly = { ...keyword, doc_values: false } as const;
 const bool = { type: 'boolean' } as const;
 const flat = { type: 'flat_object' } as const;
 
@@ -28,9 +34,12 @@ export function eventMappings(): Record<string, unknown> {
     dynamic: false,
     _meta: { managed_by: 'trailscope', version: EVENT_TEMPLATE_VERSION },
     properties: {
-      id: { type: 'keyword' },
+      // Sort tie-breaker only (doc values). Lookups by id use the `ids` query on _id, which holds the same value, so
+      // a second terms dictionary of a unique value per event is not kept; a term query on `id` still works (it reads
+      // the doc values).
+      id: { type: 'keyword', index: false },
       eventTime: { type: 'date', format: 'strict_date_optional_time||epoch_millis' },
-      eventVersion: keyword,
+      eventVersion: searchOnly,
       eventID: keyword,
       eventSource: keyword,
       eventName: keyword,
@@ -42,38 +51,38 @@ export function eventMappings(): Record<string, unknown> {
       readOnly: bool,
       managementEvent: bool,
       errorCode: keyword,
-      // Free text for search, plus the exact value for filters and aggregations.
-      errorMessage: { type: 'text', fields: { keyword } },
+      // Free text for search, plus the exact value for filters. No norms: hits are sorted by time, never scored.
+      errorMessage: { type: 'text', norms: false, fields: { keyword: searchOnly } },
       userIdentity: {
         dynamic: false,
         properties: {
           type: keyword,
           principalId: keyword,
           arn: keyword,
-          accountId: keyword,
+          accountId: searchOnly,
           accessKeyId: keyword,
           userName: keyword,
-          invokedBy: keyword,
+          invokedBy: searchOnly,
           mfaAuthenticated: bool,
           sessionIssuer: {
             dynamic: false,
-            properties: { type: keyword, principalId: keyword, arn: keyword, accountId: keyword, userName: keyword },
+            properties: { type: searchOnly, principalId: searchOnly, arn: keyword, accountId: searchOnly, userName: keyword },
           },
         },
       },
       sourceIPAddress: keyword,
       sourceIp: { type: 'ip' },
       // Filtered by exact value and wildcard (the keyword), also searchable word by word (the text sub-field).
-      userAgent: { type: 'keyword', ignore_above: 4096, fields: { text: { type: 'text' } } },
+      userAgent: { type: 'keyword', ignore_above: 4096, fields: { text: { type: 'text', norms: false } } },
       requestID: keyword,
-      sharedEventID: keyword,
+      sharedEventID: searchOnly,
       vpcEndpointId: keyword,
       recipientAccountId: keyword,
       tlsDetails: {
         dynamic: false,
-        properties: { tlsVersion: keyword, cipherSuite: keyword, clientProvidedHostHeader: keyword },
+        properties: { tlsVersion: searchOnly, cipherSuite: searchOnly, clientProvidedHostHeader: searchOnly },
       },
-      resources: { dynamic: false, properties: { ARN: keyword, type: keyword, accountId: keyword } },
+      resources: { dynamic: false, properties: { ARN: keyword, type: keyword, accountId: searchOnly } },
       requestParameters: flat,
       responseElements: flat,
       additionalEventData: flat,
@@ -82,7 +91,7 @@ export function eventMappings(): Record<string, unknown> {
       raw: { type: 'keyword', index: false, doc_values: false },
       ingest: {
         dynamic: false,
-        properties: { bucket: keyword, key: keyword, etag: keyword, kind: keyword, ingestedAt: { type: 'date' } },
+        properties: { bucket: searchOnly, key: searchOnly, etag: searchOnly, kind: searchOnly, ingestedAt: { type: 'date' } },
       },
     },
   };

@@ -144,7 +144,7 @@ async function eventsInQuery(ctx: BatchContext, query: object, eventIds: string[
     const chunk = eventIds.slice(i, i + IDS_PER_REQUEST);
     const res = await ctx.client.search({
       index: ctx.names.eventsAlias,
-      body: { size: chunk.length, _source: ['id'], query: and(query, { terms: { id: chunk } }) } as never,
+      body: { size: chunk.length, _source: ['id'], query: and(query, { ids: { values: chunk } }) } as never,
       ignore_unavailable: true,
       allow_no_indices: true,
     });
