@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 
-export const SCENARIO_IDS = ['parse', 'discovery', 'ingest', 'query', 'console', 'storage', 'memory', 'scaling', 'detect', 'costs', 'insights', 'evidence'] as const;
+export const SCENARIO_IDS = ['parse', 'discovery', 'ingest', 'query', 'hostile', 'console', 'storage', 'memory', 'scaling', 'detect', 'costs', 'insights', 'evidence'] as const;
 export type ScenarioId = (typeof SCENARIO_IDS)[number];
 
 export type BenchMode = 'quick' | 'full';

@@ -24,21 +24,24 @@ const SERVER_KEY = 'bench-console-server-key-0123456789abcdef';
 const WARMUP = 2;
 const PAGE_SIZE = 100;
 
-/** The events the loads read: the ingest scenario's namespace when it ran, else a namespace of this scenario's own. */
-async function eventsNamespace(ctx: BenchContext): Promise<{ config: Config; events: number; source: string }> {
+/**
+ * The events a scenario reads through the API: the ingest scenario's namespace when it ran, else a namespace of the
+ * scenario's own (`name`), bulk-indexed here.
+ */
+export async function eventsNamespace(ctx: BenchContext, name = 'console'): Promise<{ config: Config; events: number; source: string }> {
   const ingested = ctx.shared.get('ingested') as IngestedNamespace | undefined;
   if (ingested) return { config: ingested.config, events: ingested.events, source: `the ingest scenario's namespace ${ingested.namespace}` };
   const stack = await ctx.stack();
-  const namespace = ctx.namespace('console');
+  const namespace = ctx.namespace(name);
   const config = stack.configFor(namespace);
   dropNamespaceLater(ctx, stack, namespace);
-  const spec = datasetOf('console', 16, ctx.options.sizes.consoleEvents, 500);
+  const spec = datasetOf(name, 16, ctx.options.sizes.consoleEvents, 500);
   const client = createOpenSearchClient(config);
   try {
     await installTemplates(client, config);
-    const writer = createBulkWriter({ client, config, logger: createLogger({ level: 'warn', name: 'bench-console' }), uniqueIds: false });
+    const writer = createBulkWriter({ client, config, logger: createLogger({ level: 'warn', name: `bench-${name}` }), uniqueIds: false });
     const ingestedAt = new Date().toISOString();
-    ctx.log(`console: indexing ${fmtInt(datasetTotals(spec).events)} events (no ingest scenario in this run)`);
+    ctx.log(`${name}: indexing ${fmtInt(datasetTotals(spec).events)} events (no ingest scenario in this run)`);
     for (const f of datasetFiles(spec)) {
       const source = { bucket: 'bench', key: f.key, etag: 'bench', kind: 'log' as const, account: f.account, region: f.region };
       for await (const item of parseLogFile(Readable.from([f.body]), source, { maxObjectBytes: 64 * 1024 * 1024, ingestedAt })) {
