@@ -82,7 +82,7 @@ describe('validate with untrusted digest files', () => {
       { hour: 3, body: gzipSync(JSON.stringify({ ...document(bucket, keyAt(3), 3, fp), digestEndTime: undefined })), signature: 'aa', code: 'DIGEST_MALFORMED' },
       { hour: 4, body: gzipSync(JSON.stringify({ ...document(bucket, keyAt(4), 4, fp), logFiles: 'none' })), signature: 'aa', code: 'DIGEST_MALFORMED' },
       { hour: 5, body: gzipSync(JSON.stringify({ ...document(bucket, keyAt(5), 5, fp), logFiles: [{ s3Bucket: bucket, s3Object: 7, hashValue: 'ab' }] })), signature: 'aa', code: 'DIGEST_MALFORMED' },
-      { hour: 6, body: await millionEntryDigest(bucket, keyAt(6), fp), signature: 'aa', code: 'DIGEST_MALFORMED' },
+      { hour: 6, body: await millionEntryDigest(bucket, keyAt(6), fp), signature: 'aa', code: 'DIGEST_TOO_LARGE' },
       { hour: 7, body: signed(7, document(bucket, keyAt(7), 7, fp)).body, code: 'DIGEST_SIGNATURE_INVALID' }, // no signature metadata
       { hour: 8, ...signed(8, document(bucket, keyAt(8), 8, fp)), signature: 'zz-not-hex', code: 'DIGEST_SIGNATURE_INVALID' },
       { hour: 9, ...signed(9, document(bucket, keyAt(9), 9, 'ffffffffffffffffffffffffffffffff')), code: 'PUBLIC_KEY_UNKNOWN' },
@@ -110,10 +110,31 @@ describe('validate with untrusted digest files', () => {
     expect(findings.find((f) => f.key === keyAt(3))?.message).toMatch(/^digestEndTime: /);
     expect(findings.find((f) => f.key === keyAt(4))?.message).toMatch(/^logFiles: /);
     expect(findings.find((f) => f.key === keyAt(5))?.message).toMatch(/^logFiles\.0\.s3Object: /);
-    expect(findings.find((f) => f.key === keyAt(6))?.message).toMatch(/over the digest size cap/);
+    expect(findings.find((f) => f.key === keyAt(6))?.message).toMatch(/over the digest size cap \(--max-digest-bytes\)/);
     expect(findings.find((f) => f.key === keyAt(7))?.message).toBe('the object has no signature metadata');
     expect(summary.digestFiles).toEqual({ total: cases.length, valid: 1, invalid: cases.length - 1 });
     // the million-entry digest is ~300 MB of JSON; reading stops at the 16 MiB cap
     expect(peakRss - baseline).toBeLessThan(150 * 1024 * 1024);
+  });
+
+  it('refuses a digest over --max-digest-bytes with DIGEST_TOO_LARGE and its key, and validates it under a higher cap', async () => {
+    const key = makeSigningKey();
+    const other = await createBucket(s3, uniqueBucketName('ts-digests-cap'));
+    try {
+      const doc = document(other, keyAt(12), 12, key.fingerprint);
+      const text = Buffer.from(JSON.stringify(doc));
+      await uploadDigest(s3, other, { key: keyAt(12), body: gzipSync(text), signature: signDigest(doc as never, text, key.privateKey) });
+      const keys = parsePublicKeys(key.publicKeysJson, 'test keys');
+      const found: Finding[] = [];
+      const small = await validateTrail(s3, { bucket: other, publicKeys: keys, maxDigestBytes: text.length - 1, onFinding: (f) => void found.push(f) });
+      expect(found.map((f) => ({ code: f.code, key: f.key }))).toEqual([{ code: 'DIGEST_TOO_LARGE', key: keyAt(12) }]);
+      expect(found[0]?.message).toContain(`more than ${text.length - 1} bytes uncompressed`);
+      expect(small.valid).toBe(false);
+      const enough = await validateTrail(s3, { bucket: other, publicKeys: keys, maxDigestBytes: text.length, onFinding: (f) => void found.push(f) });
+      expect(enough.valid).toBe(true);
+      expect(found).toHaveLength(1);
+    } finally {
+      await deleteBucket(s3, other).catch(() => undefined);
+    }
   });
 });

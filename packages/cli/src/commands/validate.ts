@@ -78,7 +78,7 @@ export function registerValidateCommand(program: Command): void {
     .option('--index', 'also prove the index complete: every log file a valid digest lists is in the file ledger with the same hash and all its records indexed, and every ledger file is still in S3 or listed by a digest')
     .option('--json', 'one JSON line per finding, then {"summary":{...}}')
     .option('--concurrency <n>', 'log files fetched and hashed at once', parsePositiveInt, DEFAULT_VALIDATE_CONCURRENCY)
-    .option('--max-digest-bytes <n>', 'largest uncompressed digest file read; a larger one is DIGEST_MALFORMED', parsePositiveInt, DEFAULT_MAX_DIGEST_BYTES)
+    .option('--max-digest-bytes <n>', 'largest uncompressed digest file read; a larger one is DIGEST_TOO_LARGE', parsePositiveInt, DEFAULT_MAX_DIGEST_BYTES)
     .action(async (flags: ValidateFlags, cmd: Command) => {
       if (Boolean(flags.publicKeys) === Boolean(flags.aws)) {
         throw new TrailscopeError('USAGE', 'validate: give exactly one of --public-keys FILE or --aws');

@@ -8,6 +8,7 @@ import { parseDigestDocument, type DigestDocument } from './digest-document';
 export type DigestRead =
   | { status: 'missing' }
   | { status: 'malformed'; reason: string }
+  | { status: 'too-large'; reason: string }
   | {
       status: 'read';
       document: DigestDocument;
@@ -20,15 +21,21 @@ export type DigestRead =
 
 /**
  * Fetches and parses one digest file, all of it untrusted: the uncompressed content is capped at `maxDigestBytes`
- * (a digest lists one hour of one region's log files, a few hundred bytes each, so a real one is far below any
- * sane cap) and then parsed whole; everything wrong with it is a reason, never an exception, except S3 failing.
+ * and then parsed whole; everything wrong with it is a reason, never an exception, except S3 failing.
+ *
+ * Why a bound rather than a streaming parse: the digest's signature covers its whole content, and which log files
+ * may be trusted is known only once it is verified, so a stream would have to hold (or read twice) the list anyway,
+ * and the walk keeps every listed key of a stream to tell unlisted files apart. A digest lists one hour of one
+ * region of one account, ~300 bytes a log file: the default 16 MiB is ~55,000 files in that hour, about 900 a
+ * minute, far above CloudTrail's delivery rate (a file every few minutes per region). A larger one is reported as
+ * DIGEST_TOO_LARGE with its key and never read further; `--max-digest-bytes` raises the cap for a trail that needs it.
  */
 export async function readDigest(s3: S3Client, bucket: string, key: string, maxDigestBytes: number): Promise<DigestRead> {
   const object = await getObject(s3, bucket, key);
   if (!object) return { status: 'missing' };
   if (object.size !== undefined && object.size > maxDigestBytes) {
     object.body.destroy();
-    return { status: 'malformed', reason: `${object.size} bytes compressed, over the digest size cap of ${maxDigestBytes} bytes` };
+    return { status: 'too-large', reason: `${object.size} bytes compressed, over the digest size cap of ${maxDigestBytes} bytes (--max-digest-bytes): not read; raise the cap to validate it` };
   }
   const hash = createHash('sha256');
   const chunks: Buffer[] = [];
@@ -37,7 +44,7 @@ export async function readDigest(s3: S3Client, bucket: string, key: string, maxD
     for await (const chunk of gunzipChunks(object.body, bucket, key)) {
       bytes += chunk.length;
       if (bytes > maxDigestBytes) {
-        return { status: 'malformed', reason: `more than ${maxDigestBytes} bytes uncompressed, over the digest size cap` };
+        return { status: 'too-large', reason: `more than ${maxDigestBytes} bytes uncompressed, over the digest size cap (--max-digest-bytes): read no further; raise the cap to validate it` };
       }
       hash.update(chunk);
       chunks.push(chunk);

@@ -24,7 +24,7 @@ export interface ValidateTrailOptions {
   publicKeys: PublicKeys;
   /** Log files fetched and hashed at once. */
   concurrency?: number;
-  /** Cap on a digest's uncompressed size; a larger one is DIGEST_MALFORMED. */
+  /** Cap on a digest's uncompressed size; a larger one is DIGEST_TOO_LARGE. */
   maxDigestBytes?: number;
   /** Called once per finding, awaited (so a writer's backpressure reaches the walk). */
   onFinding: (finding: Finding) => void | Promise<void>;
@@ -261,6 +261,10 @@ export async function validateTrail(s3: S3Client, options: ValidateTrailOptions)
     };
     if (read.status === 'missing') {
       await fail('DIGEST_MISSING', link ? `named as previous digest by ${link.fromKey}, not in S3` : 'listed, then gone from S3');
+      return {};
+    }
+    if (read.status === 'too-large') {
+      await fail('DIGEST_TOO_LARGE', read.reason);
       return {};
     }
     if (read.status === 'malformed') {
