@@ -1,6 +1,7 @@
 import { createRandom, gzipLogFile, logFileKey, poisson, uploadFiles } from '@trailscope/fixtures';
 import { sharedEventIdOf } from '@trailscope/insights';
 import { installTemplates } from '@trailscope/indexer';
+import { insightsQueueName } from '@trailscope/queue';
 import { startCli, type CliProcess } from '../ingest/support/processes';
 import { createScope, type TestScope } from '../ingest/support/services';
 import { runCli, waitFor } from '../support/env';
@@ -120,6 +121,7 @@ describe('live Insights in trailscope worker', () => {
     await scope?.close();
   });
 
+  let killed: string | undefined;
   const nowMs = Math.floor(Date.now() / MINUTE) * MINUTE;
   const noise = callFiles(1, nowMs - DAY - 2 * HOUR, nowMs, () => 1, 'noise');
   const noiseEvents = noise.reduce((n, f) => n + f.events, 0);
@@ -147,6 +149,9 @@ describe('live Insights in trailscope worker', () => {
     );
     expect(await killedJob.worker.exited).toBe(137);
     const survivor = workers.find((w) => w !== killedJob.worker)!;
+    // Its log line may have come a moment before the kill, between the tick's end and BullMQ recording it: whether the
+    // tick was finished is what the queue says.
+    const finishedBeforeKill = (await scope.redis.zscore(`bull:${insightsQueueName(scope.config)}:completed`, killedJob.jobId)) !== null;
 
     const spikeStart = Math.floor(Date.now() / MINUTE) * MINUTE - 16 * MINUTE;
     const spikeEnd = spikeStart + 8 * MINUTE;
@@ -180,15 +185,19 @@ describe('live Insights in trailscope worker', () => {
     expect(again.code).toBe(0);
     expect(JSON.parse(again.stdout.trim())).toMatchObject({ starts: 1, ends: 1, created: 0, existing: 2, conflicts: 0 });
 
-    // the killed worker's tick, taken over once its lock expired
-    await waitFor(() => logLines(survivor, 'live insights run done').some((d) => d.jobId === killedJob.jobId), { timeoutMs: 60000, what: `tick ${killedJob.jobId} run by the other worker` });
-    expect(logLines(killedJob.worker, 'live insights run done').map((d) => d.jobId)).not.toContain(killedJob.jobId);
+    // the killed worker's unfinished tick, taken over once its lock expired
+    if (!finishedBeforeKill) {
+      await waitFor(() => logLines(survivor, 'live insights run done').some((d) => d.jobId === killedJob.jobId), { timeoutMs: 60000, what: `tick ${killedJob.jobId} run by the other worker` });
+    }
+    killed = killedJob.jobId;
   });
 
-  it('runs each tick to its end in one worker only', () => {
-    const all = ticks();
-    const ids = all.flat().map((t) => t.jobId);
+  it('runs each tick to its end in one worker only (the killed tick excepted: it may have logged its end as it was killed)', () => {
+    const ids = ticks()
+      .flat()
+      .map((t) => t.jobId);
     expect(ids.length).toBeGreaterThanOrEqual(9);
-    expect(ids.length - new Set(ids).size).toBe(0);
+    const twice = ids.filter((id, i) => ids.indexOf(id) !== i);
+    expect(twice.filter((id) => id !== killed)).toEqual([]);
   });
 });
