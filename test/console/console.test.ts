@@ -362,10 +362,11 @@ describe('web console (real browser)', () => {
 
     // a view without columns in its URL (same browser): the last choice; a link with columns: those
     await page.goto(`${api.url}/#/events?regions=eu-west-1`);
-    await page.waitForFunction(() => document.querySelectorAll('tr[data-event-id]').length > 0 && !document.querySelector('th[data-column=eventSource]'));
+    await settled(page);
     expect(await headers()).toEqual(chosen);
     await page.goto(`${api.url}/#/events?regions=eu-west-1&columns=eventName,account`);
     await page.waitForFunction(() => document.querySelectorAll('th[data-column]').length === 2);
+    await settled(page);
     expect(await headers()).toEqual(['eventName', 'account']);
     await page.screenshot({ path: path.join(ARTIFACTS, 'column-chooser.png') });
     await w.context.close();

@@ -65,17 +65,19 @@ export function Findings({ api }: { api: Api }) {
                 <td>{f.eventIds[0] ? <a href={eventHash(f.eventIds[0])}>{String(f.eventCount)}</a> : String(f.eventCount)}</td>
                 <td class="status-cell">{f.status}</td>
                 <td class="status-by">{f.statusBy ?? ''}</td>
-                <td>
-                  {f.status === 'open' && (
-                    <button type="button" disabled={busy === f.id} onClick={() => void set(f, 'acknowledged')}>
-                      Acknowledge
-                    </button>
-                  )}
-                  {f.status !== 'closed' && (
-                    <button type="button" disabled={busy === f.id} onClick={() => void set(f, 'closed')}>
-                      Close
-                    </button>
-                  )}
+                <td class="actions">
+                  <div>
+                    {f.status === 'open' && (
+                      <button type="button" disabled={busy === f.id} onClick={() => void set(f, 'acknowledged')}>
+                        Acknowledge
+                      </button>
+                    )}
+                    {f.status !== 'closed' && (
+                      <button type="button" disabled={busy === f.id} onClick={() => void set(f, 'closed')}>
+                        Close
+                      </button>
+                    )}
+                  </div>
                 </td>
               </tr>
             ))}
