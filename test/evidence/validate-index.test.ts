@@ -207,7 +207,16 @@ describe('validate --index, trailscope files and GET /v1/files: the file ledger 
     const ingestedGone = logFileKey({ orgId: ORG, account: B, region: 'us-east-1', fileTimeMs: Date.parse('2026-03-01T07:10:00Z'), suffix: 'Zz9INDEXEDGONE00' });
     const gone = files[0]!;
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: ingestedGone, Body: gzipLogFile(gone.rawRecords.slice(0, 1)) }));
-    await backfill();
+    // a file that fails for good, delivered after the digests' range (so no digest window judges it)
+    const broken = logFileKey({ orgId: ORG, account: A, region: 'us-east-1', fileTimeMs: Date.parse('2026-03-05T10:00:00Z'), suffix: 'Zz9NOTGZIPfile00' });
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: broken, Body: Buffer.from('{"Records":[]}') }));
+    const run1 = await runCli(['backfill', '--bucket', bucket, '--wait', '--json'], { env: env() });
+    expect(run1.code).toBe(1);
+    expect(JSON.parse(run1.stdout.trim().split('\n').pop()!)).toMatchObject({ filesFailed: 1 });
+    const failed = await runCli(['files', '--status', 'failed', '--json'], { env: env() });
+    expect(failed.stdout.trim().split('\n').map((l) => JSON.parse(l) as LedgerLine & { errorCode: string })).toEqual([
+      expect.objectContaining({ key: broken, status: 'failed', errorCode: 'NOT_GZIP', recordsRead: 0 }),
+    ]);
     await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: ingestedGone }));
 
     const overwritten = files[3]!;
