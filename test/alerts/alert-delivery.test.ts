@@ -142,7 +142,7 @@ delivery: {maxRetry: 1h, backoffBase: 200ms, backoffMax: 2s, timeout: 5s}
     const hookQueue = new Queue(alertQueueName(scope.config, 'hook'), { connection: scope.redis });
     try {
       // the sender has been failing against the closed port and is backing off
-      await waitFor(async () => (await hookQueue.getJobs(['delayed', 'waiting', 'active'])).some((j) => j.attemptsMade > 0), { timeoutMs: 60000, what: 'failed delivery attempts while the receiver is down' });
+      await waitFor(async () => (await hookQueue.getJobs(['delayed', 'waiting', 'active'])).some((j) => j.attemptsStarted > 1), { timeoutMs: 60000, what: 'failed delivery attempts while the receiver is down' });
       expect(receiver.received).toHaveLength(0);
 
       receiver.fail503 = 12;

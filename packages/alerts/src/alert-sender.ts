@@ -1,6 +1,6 @@
 import type { Names } from '@trailscope/model';
 import type { Logger, OpenSearchClient, Redis } from '@trailscope/runtime';
-import { createAlertQueue, createAlertWorker, permanentAlertFailure } from '@trailscope/queue';
+import { RetryInOrder, createAlertQueue, createAlertWorker, permanentAlertFailure } from '@trailscope/queue';
 import { markDelivery, requeueLost } from './delivery-outbox';
 import type { AlertsConfig } from './alerts-config';
 import type { Alert } from './alert';
@@ -26,8 +26,9 @@ export function backoffMs(attemptsMade: number, baseMs: number, maxMs: number, r
 }
 
 /**
- * One BullMQ worker per destination (one at a time each, so order holds as far as retries allow, and a dead
- * destination holds up only its own queue). An outage, 429 or 5xx is retried with backoff until `delivery.maxRetry`
+ * One BullMQ worker per destination, one alert at a time each, in queue order (oldest finding first within a
+ * detection pass): a failed delivery is retried before the destination's later alerts, and a dead destination holds
+ * up only its own queue. An outage, 429 or 5xx is retried with backoff until `delivery.maxRetry`
  * after the alert was due, then dead-lettered (failed, listed by `alerts failed`); any other 4xx fails at once.
  */
 export function startAlertSender(deps: AlertSenderDeps, config: AlertsConfig): AlertSender {
@@ -58,7 +59,7 @@ export function startAlertSender(deps: AlertSenderDeps, config: AlertsConfig): A
           return;
         }
         const spentMs = Date.now() - job.firstAttemptMs;
-        const fields = { destination: d.name, alertId: alert.id, ruleId: alert.ruleId, attempt: job.attemptsMade + 1, reason: outcome.reason };
+        const fields = { destination: d.name, alertId: alert.id, ruleId: alert.ruleId, attempt: job.attempt, reason: outcome.reason };
         if (!outcome.retry) {
           logger?.error(fields, 'alert refused by its destination; dead-lettered (alerts failed lists it)');
           await markDelivery(deps.opensearch, deps.names, d.name, job.id, 'failed', logger);
@@ -69,8 +70,9 @@ export function startAlertSender(deps: AlertSenderDeps, config: AlertsConfig): A
           await markDelivery(deps.opensearch, deps.names, d.name, job.id, 'failed', logger);
           throw permanentAlertFailure(`${d.name} ${outcome.reason}; gave up after ${spentMs} ms of retries`);
         }
-        if (job.attemptsMade === 0 || job.attemptsMade % 20 === 0) logger?.warn(fields, 'alert delivery failed; retrying with backoff');
-        throw new Error(`${d.name} ${outcome.reason}`);
+        if (job.attempt === 1 || job.attempt % 20 === 0) logger?.warn(fields, 'alert delivery failed; retrying with backoff');
+        // the destination's later alerts wait behind this one: it keeps its place
+        throw new RetryInOrder(`${d.name} ${outcome.reason}`, backoffMs(job.attempt, config.delivery.backoffBase, config.delivery.backoffMax));
       },
     }),
   );

@@ -43,6 +43,21 @@ export async function addAlertJobs(queue: AlertQueue, jobs: AlertJob[]): Promise
   );
 }
 
+/**
+ * Raised by a processor for a failure worth retrying: the job goes back to the head of its queue and the whole queue
+ * waits `delayMs`, so the alerts after it are not sent before it (a BullMQ retry would move it to the delayed set
+ * and let the next ones pass, and jitter would shuffle them).
+ */
+export class RetryInOrder extends Error {
+  override readonly name = 'RetryInOrder';
+  constructor(
+    message: string,
+    readonly delayMs: number,
+  ) {
+    super(message);
+  }
+}
+
 /** Raised by a processor for a failure retrying cannot fix (a 4xx, the retry time spent): the job is dead-lettered. */
 export function permanentAlertFailure(message: string): Error {
   return new UnrecoverableError(message);
@@ -52,16 +67,18 @@ export interface AlertWorkerOptions {
   config: Pick<Config, 'names'>;
   destination: string;
   connection: ConnectionOptions;
-  /** Delay before attempt `attemptsMade + 1`. */
+  /** Delay before attempt `attemptsMade + 1` after an error other than RetryInOrder (Redis or OpenSearch trouble). */
   backoffMs: (attemptsMade: number) => number;
-  process: (data: Record<string, unknown>, job: { id: string; firstAttemptMs: number; attemptsMade: number }) => Promise<void>;
+  /** `attempt`: 1 for the first delivery attempt of the job, counting retries in order and restarts. */
+  process: (data: Record<string, unknown>, job: { id: string; firstAttemptMs: number; attempt: number }) => Promise<void>;
   lockDurationMs?: number;
   logger?: Logger;
 }
 
 /**
- * The sender of one destination: one job at a time, so alerts leave in the order they were queued as far as retries
- * allow. A job whose sender is killed is stalled and sent again after its lock expires (same idempotency key).
+ * The sender of one destination: one job at a time, in the order they were queued, a failed delivery retried before
+ * any later alert (RetryInOrder). A job whose sender is killed is stalled and sent again after its lock expires
+ * (same idempotency key), ahead of the waiting ones.
  */
 export function createAlertWorker(options: AlertWorkerOptions): Worker {
   const lockDuration = options.lockDurationMs ?? 30_000;
@@ -71,7 +88,14 @@ export function createAlertWorker(options: AlertWorkerOptions): Worker {
       const data = job.data as Record<string, unknown>;
       // a job retried by hand gets its retry time again from then
       const since = typeof data.retriedAtMs === 'number' ? data.retriedAtMs : job.timestamp + (job.opts.delay ?? 0);
-      await options.process(data, { id: job.id ?? '', firstAttemptMs: since, attemptsMade: job.attemptsMade });
+      try {
+        await options.process(data, { id: job.id ?? '', firstAttemptMs: since, attempt: Math.max(1, job.attemptsStarted) });
+      } catch (err) {
+        if (!(err instanceof RetryInOrder)) throw err;
+        // the queue waits (BullMQ's rate limit); the job goes back to the head of the waiting list
+        await worker.rateLimit(Math.max(1, err.delayMs));
+        throw Worker.RateLimitError();
+      }
     },
     {
       connection: options.connection,
@@ -80,6 +104,8 @@ export function createAlertWorker(options: AlertWorkerOptions): Worker {
       stalledInterval: Math.max(1000, Math.floor(lockDuration / 2)),
       maxStalledCount: 1_000_000,
       settings: { backoffStrategy: (attemptsMade: number) => options.backoffMs(attemptsMade) },
+      // BullMQ honours a manual rate limit only on a worker with a limiter; this one never limits by itself
+      limiter: { max: Number.MAX_SAFE_INTEGER - 1, duration: 1000 },
       autorun: true,
     },
   );
@@ -104,7 +130,7 @@ export async function listFailedAlerts(queue: AlertQueue, destination: string): 
     const jobs = await queue.getFailed(start, start + 499);
     for (const job of jobs) {
       if (!job) continue;
-      out.push({ destination, jobId: job.id ?? '', data: job.data, reason: job.failedReason, attempts: job.attemptsMade, failedAt: job.finishedOn ? new Date(job.finishedOn).toISOString() : undefined });
+      out.push({ destination, jobId: job.id ?? '', data: job.data, reason: job.failedReason, attempts: Math.max(job.attemptsMade, job.attemptsStarted), failedAt: job.finishedOn ? new Date(job.finishedOn).toISOString() : undefined });
     }
     if (jobs.length < 500) return out;
   }
