@@ -1,7 +1,7 @@
 import type { Names } from '@trailscope/model';
 import type { Logger, OpenSearchClient, Redis } from '@trailscope/runtime';
 import { RetryInOrder, createAlertQueue, createAlertWorker, permanentAlertFailure } from '@trailscope/queue';
-import { markDelivery, requeueLost } from './delivery-outbox';
+import { DeliveryMarks, markDelivery, requeueLost } from './delivery-outbox';
 import type { AlertsConfig } from './alerts-config';
 import type { Alert } from './alert';
 import { deliver } from './deliver';
@@ -33,6 +33,7 @@ export function backoffMs(attemptsMade: number, baseMs: number, maxMs: number, r
  */
 export function startAlertSender(deps: AlertSenderDeps, config: AlertsConfig): AlertSender {
   const { logger } = deps;
+  const marks = new DeliveryMarks(deps.opensearch, deps.names, logger);
   const workers = config.destinations.map((d) =>
     createAlertWorker({
       config: { names: deps.names as Names },
@@ -47,7 +48,7 @@ export function startAlertSender(deps: AlertSenderDeps, config: AlertsConfig): A
           const count = await deps.redis.scard(summary.membersKey);
           if (count <= 1) {
             // nothing more matched in the window: no summary, and nothing left to deliver
-            await markDelivery(deps.opensearch, deps.names, d.name, job.id, 'sent', logger);
+            marks.add(d.name, job.id, 'sent');
             return;
           }
           alert = { ...summary.alert, id: `${summary.alert.id}-summary`, kind: 'summary', count, more: count - 1 };
@@ -55,7 +56,7 @@ export function startAlertSender(deps: AlertSenderDeps, config: AlertsConfig): A
         if (!alert) throw permanentAlertFailure(`job ${job.id} holds no alert`);
         const outcome = await deliver(d, alert, config.delivery.timeout);
         if (outcome.ok) {
-          await markDelivery(deps.opensearch, deps.names, d.name, job.id, 'sent', logger);
+          marks.add(d.name, job.id, 'sent');
           return;
         }
         const spentMs = Date.now() - job.firstAttemptMs;
@@ -99,6 +100,7 @@ export function startAlertSender(deps: AlertSenderDeps, config: AlertsConfig): A
       clearInterval(timer);
       await reconciling;
       await Promise.all(workers.map((w) => w.close()));
+      await marks.flush();
       await Promise.all(queues.map((q) => q.queue.close()));
     },
   };

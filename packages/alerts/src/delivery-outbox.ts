@@ -43,6 +43,56 @@ export async function markDelivery(client: OpenSearchClient, names: Pick<Names, 
   }
 }
 
+/**
+ * Marks of sent alerts, written in bulk (every `flushMs` or `maxBatch` marks) rather than one OpenSearch update per
+ * alert, which bounded a sender to a few alerts a second on a busy cluster. A mark lost to a crash costs nothing
+ * while Redis keeps the job's own completed state; only a Redis loss on top of it would send that alert again,
+ * with the same idempotency key.
+ */
+export class DeliveryMarks {
+  private pending = new Map<string, { destination: string; jobId: string; status: 'sent' | 'failed' | 'queued'; at: string }>();
+  private timer: NodeJS.Timeout | undefined;
+  private flushing: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly client: OpenSearchClient,
+    private readonly names: Pick<Names, 'namespace'>,
+    private readonly logger?: Logger,
+    private readonly flushMs = 500,
+    private readonly maxBatch = 500,
+  ) {}
+
+  add(destination: string, jobId: string, status: 'sent' | 'failed' | 'queued'): void {
+    this.pending.set(docId(destination, jobId), { destination, jobId, status, at: new Date().toISOString() });
+    if (this.pending.size >= this.maxBatch) void this.flush();
+    else this.timer ??= setTimeout(() => void this.flush(), this.flushMs);
+  }
+
+  flush(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    const batch = [...this.pending.entries()];
+    this.pending = new Map();
+    if (batch.length === 0) return this.flushing;
+    this.flushing = this.flushing.then(async () => {
+      const index = alertsIndex(this.names);
+      const body = batch.flatMap(([id, m]) => [JSON.stringify({ update: { _index: index, _id: id } }), JSON.stringify({ doc: { status: m.status, at: m.at } })]);
+      try {
+        const res = await this.client.bulk({ body: `${body.join('\n')}\n` as never });
+        const items = (res.body as { items?: Array<Record<string, { status?: number }>> }).items ?? [];
+        const bad = items.filter((i) => {
+          const st = Object.values(i)[0]?.status ?? 0;
+          return st >= 300 && st !== 404;
+        }).length;
+        if (bad > 0) this.logger?.warn({ marks: batch.length, refused: bad }, 'some alert deliveries could not be recorded; they may be sent again after a Redis loss');
+      } catch (err) {
+        this.logger?.warn({ err, marks: batch.length }, 'could not record alert deliveries; they may be sent again after a Redis loss');
+      }
+    });
+    return this.flushing;
+  }
+}
+
 /** Jobs marked queued, due more than `graceMs` ago, that `queue` no longer holds: added again. Returns how many. */
 export async function requeueLost(client: OpenSearchClient, names: Pick<Names, 'namespace'>, destination: string, queue: AlertQueue, graceMs: number, nowMs = Date.now()): Promise<number> {
   let requeued = 0;
