@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 
-export const SCENARIO_IDS = ['parse', 'discovery', 'ingest', 'query', 'hostile', 'console', 'storage', 'memory', 'scaling', 'detect', 'costs', 'insights', 'evidence'] as const;
+export const SCENARIO_IDS = ['parse', 'discovery', 'ingest', 'query', 'hostile', 'console', 'storage', 'memory', 'scaling', 'detect', 'costs', 'insights', 'evidence', 'alerts'] as const;
 export type ScenarioId = (typeof SCENARIO_IDS)[number];
 
 export type BenchMode = 'quick' | 'full';
@@ -40,6 +40,8 @@ export interface BenchSizes {
   consoleEvents: number;
   /** Log files (10 events each) of the evidence scenario's signed trail: validated, and exported when no ingest ran before. */
   evidenceLogFiles: number;
+  /** Log files (of `eventsPerFile`) of the alerts scenario, one event in 5 a finding alerted to 3 destinations. */
+  alertFiles: number;
 }
 
 export const SIZES: Record<BenchMode, BenchSizes> = {
@@ -60,6 +62,7 @@ export const SIZES: Record<BenchMode, BenchSizes> = {
     consoleLoads: 5,
     consoleEvents: 20_000,
     evidenceLogFiles: 1_000,
+    alertFiles: 4,
   },
   full: {
     parseEvents: 1_000_000,
@@ -78,6 +81,7 @@ export const SIZES: Record<BenchMode, BenchSizes> = {
     consoleLoads: 30,
     consoleEvents: 1_000_000,
     evidenceLogFiles: 10_000,
+    alertFiles: 20,
   },
 };
 

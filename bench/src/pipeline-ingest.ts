@@ -87,6 +87,8 @@ export async function runPipelineIngest(
     backfillArgs?: string[];
     /** Polled once the queue is drained: the clock stops when it holds too (e.g. detection has seen every file). */
     untilAlso?: () => Promise<boolean>;
+    /** Runs after the timed part, while the workers still run (e.g. waiting for their live detection to finish). */
+    afterDrain?: () => Promise<void>;
   },
 ): Promise<PipelineIngestResult> {
   const env = stack.envFor(options.namespace, options.extraEnv);
@@ -134,6 +136,10 @@ export async function runPipelineIngest(
     const counts = await queue.getJobCounts('completed', 'failed');
     if ((counts.failed ?? 0) > 0) throw new Error(`${counts.failed} ingest jobs failed (see trailscope failed)`);
     for (const w of workers) w.sampler.sample();
+    if (options.afterDrain) {
+      await options.afterDrain();
+      assertAlive(workers);
+    }
     return {
       namespace: options.namespace,
       workers: options.workers,

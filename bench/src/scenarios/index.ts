@@ -1,4 +1,5 @@
 import type { Scenario } from '../bench-context';
+import { alertsScenario } from './alerts';
 import { consoleScenario } from './console';
 import { costsScenario } from './costs';
 import { detectScenario } from './detect';
@@ -19,4 +20,4 @@ import { storageScenario } from './storage';
  * namespaces of its own; costs uses data of its own. evidence exports the ingested namespace (before scaling drops
  * it) when ingest ran, else data of its own.
  */
-export const SCENARIOS: Scenario[] = [parseScenario, discoveryScenario, ingestScenario, queryScenario, hostileScenario, consoleScenario, storageScenario, evidenceScenario, memoryScenario, scalingScenario, detectScenario, costsScenario, insightsScenario];
+export const SCENARIOS: Scenario[] = [parseScenario, discoveryScenario, ingestScenario, queryScenario, hostileScenario, consoleScenario, storageScenario, evidenceScenario, memoryScenario, scalingScenario, detectScenario, costsScenario, insightsScenario, alertsScenario];
