@@ -8,7 +8,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import type { GeneratedFile } from '@trailscope/fixtures';
 import { ACCOUNT_A, ACCOUNT_B, ORG_ACCOUNT, seedStore, standardTrail, type SeededStore } from '../query/support/seed';
 import { startTestApi, type TestApi } from '../api/support/api-server';
-import { REPO_ROOT, cliEnv, runCli } from '../support/env';
+import { REPO_ROOT, cliEnv, runCli, waitFor } from '../support/env';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARTIFACTS = path.join(REPO_ROOT, '.trailscope', 'test-artifacts', 'console');
@@ -475,6 +475,7 @@ describe('web console (real browser)', () => {
   it('acknowledges and closes real findings from the console; the API and the CLI show the new status', async () => {
     // findings recorded by a backtest of a rule over the stored events, with the ids live detection gives them
     const rulesDir = mkdtempSync(path.join(tmpdir(), 'ts-console-rules-'));
+    let recordedCount = 0;
     try {
       writeFileSync(
         path.join(rulesDir, 'denied-calls.yml'),
@@ -492,7 +493,8 @@ describe('web console (real browser)', () => {
       );
       const recorded = await runCli(['rules', 'backtest', rulesDir, '--record', '--json'], { env: env() });
       expect(recorded.code).toBe(0);
-      expect(JSON.parse(recorded.stdout.trim().split('\n').pop() ?? '{}').summary.recorded).toBeGreaterThan(1);
+      recordedCount = (JSON.parse(recorded.stdout.trim().split('\n').pop() ?? '{}') as { summary: { recorded: number } }).summary.recorded;
+      expect(recordedCount).toBeGreaterThan(1);
     } finally {
       rmSync(rulesDir, { recursive: true, force: true });
     }
@@ -504,8 +506,9 @@ describe('web console (real browser)', () => {
         .filter(Boolean)
         .map((l) => JSON.parse(l) as { id: string; status: string; statusBy?: string; ruleTitle: string });
     };
-    const before = await listed();
-    expect(before.length).toBeGreaterThan(1);
+    // the findings index shows new writes at its next refresh (within a second)
+    let before: Awaited<ReturnType<typeof listed>> = [];
+    await waitFor(async () => (before = await listed()).length === recordedCount, { timeoutMs: 30000, intervalMs: 500, what: 'the recorded findings listed' });
     expect(before.every((f) => f.status === 'open')).toBe(true);
 
     const w = await signedIn(admin);

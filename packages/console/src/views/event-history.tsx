@@ -163,6 +163,8 @@ function ResultsTable({ api, params }: { api: Api; params: URLSearchParams }) {
   const sentinel = useRef<HTMLDivElement>(null);
 
   function load(cursor: string | undefined, into: EventDoc[], gen: number) {
+    // an observer set up for the previous query may still fire once: it must not touch the new query's rows
+    if (gen !== generation.current) return;
     setR({ query: key, events: into, total: cursor ? r.total : undefined, cursor, loading: true });
     api.events(apiParams(params), cursor, PAGE_SIZE).then(
       (page) => {
@@ -185,10 +187,11 @@ function ResultsTable({ api, params }: { api: Api; params: URLSearchParams }) {
   useEffect(() => {
     const el = sentinel.current;
     if (!el || !r.cursor || r.loading || r.error) return;
+    const gen = generation.current;
     const obs = new IntersectionObserver((entries) => {
       if (entries.some((e) => e.isIntersecting)) {
         obs.disconnect();
-        load(r.cursor, r.events, generation.current);
+        load(r.cursor, r.events, gen);
       }
     });
     obs.observe(el);
