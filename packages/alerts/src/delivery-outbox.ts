@@ -34,9 +34,10 @@ export async function recordQueued(client: OpenSearchClient, names: Pick<Names, 
   }
 }
 
-export async function markDelivery(client: OpenSearchClient, names: Pick<Names, 'namespace'>, destination: string, jobId: string, status: 'sent' | 'failed' | 'queued', logger?: Logger): Promise<void> {
+/** `refresh`: wait until searches see the mark (a listing right after `alerts failed --retry` must not show it). */
+export async function markDelivery(client: OpenSearchClient, names: Pick<Names, 'namespace'>, destination: string, jobId: string, status: 'sent' | 'failed' | 'queued', logger?: Logger, refresh = false): Promise<void> {
   try {
-    await client.update({ index: alertsIndex(names), id: docId(destination, jobId), body: { doc: { status, at: new Date().toISOString() } } as never }, { ignore: [404] });
+    await client.update({ index: alertsIndex(names), id: docId(destination, jobId), body: { doc: { status, at: new Date().toISOString() } } as never, ...(refresh ? { refresh: 'wait_for' as const } : {}) }, { ignore: [404] });
   } catch (err) {
     // the job's own state in Redis still says it was sent; only a Redis loss on top of this would send it again
     logger?.warn({ err, destination, jobId }, 'could not record an alert delivery; it may be sent again after a Redis loss');
@@ -155,6 +156,6 @@ export async function listOverflowed(client: OpenSearchClient, names: Pick<Names
 export async function requeueOverflowed(client: OpenSearchClient, names: Pick<Names, 'namespace'>, destination: string, queue: AlertQueue): Promise<number> {
   const list = await listOverflowed(client, names, destination);
   await addAlertJobs(queue, list.map((o) => ({ jobId: o.jobId, data: o.data })));
-  for (const o of list) await markDelivery(client, names, destination, o.jobId, 'queued');
+  for (const o of list) await markDelivery(client, names, destination, o.jobId, 'queued', undefined, true);
   return list.length;
 }
