@@ -1,4 +1,4 @@
-import { createRandom, gzipLogFile, logFileKey, poisson, uploadFiles } from '@trailscope/fixtures';
+import { apiCallRecord, createRandom, gzipLogFile, logFileKey, poisson, uploadFiles } from '@trailscope/fixtures';
 import { sharedEventIdOf } from '@trailscope/insights';
 import { installTemplates } from '@trailscope/indexer';
 import { insightsQueueName } from '@trailscope/queue';
@@ -31,25 +31,20 @@ function callFiles(seed: number, fromMs: number, toMs: number, rate: (minuteMs: 
       for (let i = 0; i < n; i++) {
         const eventID = rng.uuid();
         raws.push(
-          JSON.stringify({
-            eventVersion: '1.09',
-            userIdentity: { type: 'AssumedRole', arn: `arn:aws:sts::${ACCOUNT}:assumed-role/Deployer/session`, accountId: ACCOUNT },
-            eventTime: new Date(t + rng.int(0, 59) * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z'),
-            eventSource: KEY.eventSource,
-            eventName: KEY.eventName,
-            awsRegion: REGION,
-            sourceIPAddress: '192.0.2.10',
-            userAgent: 'aws-cli/2.15.0',
-            requestParameters: null,
-            responseElements: null,
-            requestID: eventID,
-            eventID,
-            readOnly: false,
-            eventType: 'AwsApiCall',
-            managementEvent: true,
-            recipientAccountId: ACCOUNT,
-            eventCategory: 'Management',
-          }),
+          JSON.stringify(
+            apiCallRecord({
+              account: ACCOUNT,
+              userIdentity: { type: 'AssumedRole', arn: `arn:aws:sts::${ACCOUNT}:assumed-role/Deployer/session`, accountId: ACCOUNT },
+              eventTime: new Date(t + rng.int(0, 59) * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+              eventSource: KEY.eventSource,
+              eventName: KEY.eventName,
+              region: REGION,
+              sourceIPAddress: '192.0.2.10',
+              userAgent: 'aws-cli/2.15.0',
+              requestID: eventID,
+              eventID,
+            }),
+          ),
         );
       }
     }

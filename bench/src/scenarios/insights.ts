@@ -1,4 +1,4 @@
-import { createRandom, poisson } from '@trailscope/fixtures';
+import { apiCallRecord, createRandom, poisson } from '@trailscope/fixtures';
 import { createBulkWriter, installTemplates } from '@trailscope/indexer';
 import { loadInsightsConfig, runInsights, runLiveInsights } from '@trailscope/insights';
 import { FIELDS } from '@trailscope/model';
@@ -53,26 +53,19 @@ async function seed(client: OpenSearchClient, config: Config, eventsPerWeek: num
       const n = poisson(rng, rate);
       for (let k = 0; k < n; k++) {
         const eventID = rng.uuid();
-        const record = {
-          eventVersion: '1.09',
+        const record = apiCallRecord({
+          account: s.account,
           userIdentity: { type: 'AssumedRole', arn: `arn:aws:sts::${s.account}:assumed-role/Deployer/session`, accountId: s.account },
           eventTime: new Date(t + rng.int(0, 59) * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z'),
           eventSource: s.eventSource,
           eventName: s.eventName,
-          awsRegion: s.region,
+          region: s.region,
           sourceIPAddress: '192.0.2.10',
           userAgent: 'aws-cli/2.15.0',
-          ...(rng.chance(0.05) ? { errorCode: 'AccessDenied', errorMessage: 'not authorized' } : {}),
-          requestParameters: null,
-          responseElements: null,
+          ...(rng.chance(0.05) ? { error: { code: 'AccessDenied', message: 'not authorized' } } : {}),
           requestID: eventID,
           eventID,
-          readOnly: false,
-          eventType: 'AwsApiCall',
-          managementEvent: true,
-          recipientAccountId: s.account,
-          eventCategory: 'Management',
-        };
+        });
         const doc = normalize(record, JSON.stringify(record), { bucket: 'bench', key: 'generated', etag: 'generated', kind: 'log', account: s.account, region: s.region }, ingestedAt);
         await writer.add(doc.id, doc);
         events++;

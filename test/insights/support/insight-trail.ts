@@ -1,4 +1,4 @@
-import { createRandom, poisson } from '@trailscope/fixtures';
+import { apiCallRecord, createRandom, poisson } from '@trailscope/fixtures';
 import type { EventDoc } from '@trailscope/model';
 import { normalize } from '@trailscope/parser';
 
@@ -74,26 +74,19 @@ export function insightTrail(seed: number, baselineDays: number): Trail {
   const ingestedAt = new Date(analysedDayMs + DAY).toISOString();
   const emit = (account: string, region: string, eventSource: string, eventName: string, minuteMs: number, fail: boolean, who: string) => {
     const eventID = rng.uuid();
-    const record: Record<string, unknown> = {
-      eventVersion: '1.09',
+    const record = apiCallRecord({
+      account,
       userIdentity: { type: 'AssumedRole', arn: `arn:aws:sts::${account}:assumed-role/${who}/session`, accountId: account },
       eventTime: new Date(minuteMs + rng.int(0, 59) * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z'),
       eventSource,
       eventName,
-      awsRegion: region,
+      region,
       sourceIPAddress: '192.0.2.10',
       userAgent: who === 'Spiker' ? 'spiker-tool/1.0' : 'aws-cli/2.15.0',
-      ...(fail ? { errorCode: 'AccessDenied', errorMessage: 'not authorized' } : {}),
-      requestParameters: null,
-      responseElements: null,
+      ...(fail ? { error: { code: 'AccessDenied', message: 'not authorized' } } : {}),
       requestID: eventID,
       eventID,
-      readOnly: false,
-      eventType: 'AwsApiCall',
-      managementEvent: true,
-      recipientAccountId: account,
-      eventCategory: 'Management',
-    };
+    });
     const raw = JSON.stringify(record);
     docs.push(normalize(record, raw, { bucket: 'generated', key: `AWSLogs/${account}/CloudTrail/${region}/generated.json.gz`, etag: 'generated', kind: 'log', account, region }, ingestedAt));
   };
