@@ -1,47 +1,39 @@
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { gzipLogFile, logFileKey, uploadFiles, type GeneratedFile } from '@trailscope/fixtures';
+import { apiCallRecord, uploadFiles, type GeneratedFile } from '@trailscope/fixtures';
 import { installTemplates } from '@trailscope/indexer';
 import { alertIdFor } from '@trailscope/alerts';
-import { alertQueueName, createIngestQueue, pendingCounts, type IngestQueue } from '@trailscope/queue';
+import { alertQueueName, type IngestQueue } from '@trailscope/queue';
 import type { FindingDoc } from '@trailscope/detect';
 import { runCli, waitFor } from '../support/env';
-import { createScope, type TestScope } from '../ingest/support/services';
-import { freePort, startCli, type CliProcess } from '../ingest/support/processes';
-import { AlertReceiver } from './support/receiver';
+import type { TestScope } from '../ingest/support/services';
+import { startCli, type CliProcess } from '../ingest/support/processes';
+import type { AlertReceiver } from './support/receiver';
 import { tearDownAlertSuite } from './support/teardown';
-import { alertsEnv } from './support/alerts-env';
+import { alertsEnv, eventNameRule, hookAlertsFile, logFileOf, setUpAlertSuite, waitForIngestEvaluated } from './support/alerts-env';
 
 const ACCOUNT = '333333333333';
 const SECRET = 'redis-loss-secret-0123456789';
 const RULE_ID = '7c3f0000-0000-4000-8000-000000000001';
 
 function record(i: number, batch = 'cccccccccccc'): Record<string, unknown> {
-  return {
-    eventVersion: '1.09',
+  return apiCallRecord({
+    account: ACCOUNT,
     userIdentity: { type: 'AssumedRole', arn: `arn:aws:sts::${ACCOUNT}:assumed-role/Admin/u${i}`, accountId: ACCOUNT },
     eventTime: new Date(Date.parse('2026-05-01T10:00:00Z') + i * 60_000).toISOString().replace('.000', ''),
     eventSource: 'cloudtrail.amazonaws.com',
     eventName: 'StopLogging',
-    awsRegion: 'eu-west-1',
+    region: 'eu-west-1',
     sourceIPAddress: '192.0.2.77',
     userAgent: 'aws-cli/2',
     requestParameters: { name: `trail-${i}` },
-    responseElements: null,
     eventID: `7c3f${String(i).padStart(4, '0')}-aaaa-4bbb-8ccc-${batch}`,
-    readOnly: false,
-    eventType: 'AwsApiCall',
-    managementEvent: true,
-    recipientAccountId: ACCOUNT,
-    eventCategory: 'Management',
-  };
+  });
 }
 
 function logFile(batch: string, suffix: string): GeneratedFile {
   const records = Array.from({ length: 5 }, (_, i) => record(i, batch));
-  const rawRecords = records.map((r) => JSON.stringify(r));
-  return { key: logFileKey({ account: ACCOUNT, region: 'eu-west-1', fileTimeMs: Date.parse('2026-05-01T10:10:00Z'), suffix }), body: gzipLogFile(rawRecords), account: ACCOUNT, region: 'eu-west-1', deliveryDate: '2026-05-01', records, rawRecords };
+  return logFileOf(records, { account: ACCOUNT, region: 'eu-west-1', fileTime: '2026-05-01T10:10:00Z', suffix });
 }
 
 async function unlinkMatching(scope: TestScope, pattern: string): Promise<number> {
@@ -62,19 +54,13 @@ describe('alerts queued before Redis lost its data, and over the queue bound', (
   let receiver: AlertReceiver;
   const running: CliProcess[] = [];
   const env = () => alertsEnv(scope.ns);
-  const alertsFile = (extra: string) => `destinations:
-  - {name: hook, type: webhook, url: "${receiver.url('/hook')}", secret: "${SECRET}"}
-routes:
-  - {destination: hook}
-delivery: {backoffBase: 200ms, backoffMax: 1s, reconcile: 2s${extra}}
-`;
+  const alertsFile = (extra: string) => hookAlertsFile(receiver.url('/hook'), SECRET, `delivery: {backoffBase: 200ms, backoffMax: 1s, reconcile: 2s${extra}}\n`);
 
   async function ingest(): Promise<void> {
     expect((await runCli(['backfill', '--bucket', scope.bucket, '--alert', '--json'], { env: env() })).code).toBe(0);
     const worker = startCli(['worker', '--concurrency', '2'], env());
     running.push(worker);
-    await waitFor(async () => (await pendingCounts(queue)).total === 0, { timeoutMs: 240000, intervalMs: 500, what: 'ingest queue drained' });
-    await waitFor(async () => (await scope.redis.zcard(`${scope.config.names.redisPrefix}detect:pending`)) === 0, { timeoutMs: 120000, intervalMs: 500, what: 'every indexed file evaluated' });
+    await waitForIngestEvaluated(scope, queue);
     worker.child.kill('SIGTERM');
     await worker.exited;
   }
@@ -86,12 +72,8 @@ delivery: {backoffBase: 200ms, backoffMax: 1s, reconcile: 2s${extra}}
   }
 
   beforeAll(async () => {
-    scope = await createScope('t-alert-loss');
-    queue = createIngestQueue(scope.config, scope.redis);
-    dir = await mkdtemp(join(tmpdir(), 'ts-alert-loss-'));
-    receiver = new AlertReceiver(await freePort(), SECRET);
-    await mkdir(join(dir, 'rules'));
-    await writeFile(join(dir, 'rules', 'stop.yml'), `title: Test logging stopped\nid: ${RULE_ID}\nstatus: test\nlogsource: {product: aws, service: cloudtrail}\ndetection:\n  sel: {eventName: StopLogging}\n  condition: sel\nlevel: high\n`);
+    ({ scope, queue, dir, receiver } = await setUpAlertSuite('loss', SECRET, false));
+    await writeFile(join(dir, 'rules', 'stop.yml'), eventNameRule(RULE_ID, 'Test logging stopped', 'StopLogging', 'high'));
     await uploadFiles(scope.s3, scope.bucket, [logFile('cccccccccccc', '7c3f000000000001')]);
     await installTemplates(scope.opensearch, scope.config);
   });

@@ -1,17 +1,16 @@
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { gzipLogFile, logFileKey, uploadFiles } from '@trailscope/fixtures';
+import { apiCallRecord, uploadFiles } from '@trailscope/fixtures';
 import { installTemplates } from '@trailscope/indexer';
-import { alertQueueName, createIngestQueue, type IngestQueue } from '@trailscope/queue';
+import { alertQueueName, type IngestQueue } from '@trailscope/queue';
 import { Queue } from 'bullmq';
 import { runCli, waitFor } from '../support/env';
-import { createScope, type TestScope } from '../ingest/support/services';
-import { freePort, startCli, type CliProcess } from '../ingest/support/processes';
-import { AlertReceiver } from './support/receiver';
+import type { TestScope } from '../ingest/support/services';
+import { startCli, type CliProcess } from '../ingest/support/processes';
+import type { AlertReceiver } from './support/receiver';
 import { HoldingProxy } from './support/holding-proxy';
 import { tearDownAlertSuite } from './support/teardown';
-import { alertsEnv } from './support/alerts-env';
+import { alertsEnv, applyRulesAndAlerts, eventNameRule, hookAlertsFile, logFileOf, setUpAlertSuite } from './support/alerts-env';
 
 const ACCOUNT = '464646464646';
 const SECRET = 'throttle-kill-secret-0123456789';
@@ -20,35 +19,19 @@ const ARN = `arn:aws:sts::${ACCOUNT}:assumed-role/Scanner/s1`;
 const MATCHES = 200;
 const WINDOW_S = 20;
 
-const RULE_TEXT = `title: Test bucket listing
-id: ${RULE_ID}
-status: test
-logsource: {product: aws, service: cloudtrail}
-detection:
-  sel: {eventName: ListBuckets}
-  condition: sel
-level: medium
-`;
-
 function record(i: number): Record<string, unknown> {
-  return {
-    eventVersion: '1.09',
+  return apiCallRecord({
+    account: ACCOUNT,
     userIdentity: { type: 'AssumedRole', arn: ARN, accountId: ACCOUNT, principalId: 'AROAEXAMPLE:s1' },
     eventTime: new Date(Date.parse('2026-06-01T10:00:00Z') + i * 1000).toISOString().replace('.000', ''),
     eventSource: 's3.amazonaws.com',
     eventName: 'ListBuckets',
-    awsRegion: 'us-east-1',
+    region: 'us-east-1',
     sourceIPAddress: '192.0.2.10',
     userAgent: 'scanner/1.0',
-    requestParameters: null,
-    responseElements: null,
     eventID: `7e4d${String(i).padStart(4, '0')}-aaaa-4bbb-8ccc-aaaaaaaaaaaa`,
     readOnly: true,
-    eventType: 'AwsApiCall',
-    managementEvent: true,
-    recipientAccountId: ACCOUNT,
-    eventCategory: 'Management',
-  };
+  });
 }
 
 describe('throttling windows survive a killed worker', () => {
@@ -61,31 +44,23 @@ describe('throttling windows survive a killed worker', () => {
   const env = () => alertsEnv(scope.ns);
 
   beforeAll(async () => {
-    scope = await createScope('t-alert-kill');
-    queue = createIngestQueue(scope.config, scope.redis);
-    dir = await mkdtemp(join(tmpdir(), 'ts-alert-kill-'));
-    receiver = new AlertReceiver(await freePort(), SECRET);
-    await receiver.up();
+    ({ scope, queue, dir, receiver } = await setUpAlertSuite('kill', SECRET, true));
     proxy = new HoldingProxy(new URL(scope.config.opensearch.url));
     await proxy.start();
-    await mkdir(join(dir, 'rules'));
-    await writeFile(join(dir, 'rules', 'rules.yml'), RULE_TEXT);
+    await writeFile(join(dir, 'rules', 'rules.yml'), eventNameRule(RULE_ID, 'Test bucket listing', 'ListBuckets', 'medium'));
     await writeFile(
       join(dir, 'alerts.yml'),
-      `destinations:
-  - {name: hook, type: webhook, url: "${receiver.url('/hook')}", secret: "${SECRET}"}
-routes:
-  - {destination: hook}
-throttles:
+      hookAlertsFile(
+        receiver.url('/hook'),
+        SECRET,
+        `throttles:
   - {rule: ${RULE_ID}, groupBy: [userIdentity.arn, eventName], window: ${WINDOW_S}s}
 delivery: {backoffBase: 200ms, backoffMax: 2s}
 `,
+      ),
     );
     const records = Array.from({ length: MATCHES }, (_, i) => record(i));
-    const rawRecords = records.map((r) => JSON.stringify(r));
-    await uploadFiles(scope.s3, scope.bucket, [
-      { key: logFileKey({ account: ACCOUNT, region: 'us-east-1', fileTimeMs: Date.parse('2026-06-01T10:15:00Z'), suffix: '7e4d000000000001' }), body: gzipLogFile(rawRecords) },
-    ]);
+    await uploadFiles(scope.s3, scope.bucket, [logFileOf(records, { account: ACCOUNT, region: 'us-east-1', fileTime: '2026-06-01T10:15:00Z', suffix: '7e4d000000000001' })]);
     await installTemplates(scope.opensearch, scope.config);
   });
 
@@ -95,8 +70,7 @@ delivery: {backoffBase: 200ms, backoffMax: 2s}
   });
 
   it(`a worker SIGKILLed before it queued a window's alert, and again before it wrote the findings, then restarted after the window ended: one alert and one summary counting ${MATCHES}`, async () => {
-    expect((await runCli(['rules', 'apply', join(dir, 'rules')], { env: env() })).code).toBe(0);
-    expect((await runCli(['alerts', 'apply', join(dir, 'alerts.yml')], { env: env() })).code).toBe(0);
+    await applyRulesAndAlerts(dir, env());
     const sender = startCli(['alerts', 'send'], env());
     running.push(sender);
     expect((await runCli(['backfill', '--bucket', scope.bucket, '--alert', '--json'], { env: env() })).code).toBe(0);

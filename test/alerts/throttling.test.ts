@@ -1,16 +1,15 @@
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { gzipLogFile, logFileKey, uploadFiles, type GeneratedFile } from '@trailscope/fixtures';
+import { apiCallRecord, uploadFiles, type GeneratedFile } from '@trailscope/fixtures';
 import { installTemplates } from '@trailscope/indexer';
-import { alertQueueName, createIngestQueue, pendingCounts, type IngestQueue } from '@trailscope/queue';
+import { alertQueueName, type IngestQueue } from '@trailscope/queue';
 import { Queue } from 'bullmq';
 import { runCli, waitFor } from '../support/env';
-import { createScope, type TestScope } from '../ingest/support/services';
-import { freePort, startCli, type CliProcess } from '../ingest/support/processes';
-import { AlertReceiver } from './support/receiver';
+import type { TestScope } from '../ingest/support/services';
+import { startCli, type CliProcess } from '../ingest/support/processes';
+import type { AlertReceiver } from './support/receiver';
 import { tearDownAlertSuite } from './support/teardown';
-import { alertsEnv } from './support/alerts-env';
+import { alertsEnv, applyRulesAndAlerts, eventNameRule, hookAlertsFile, logFileOf, setUpAlertSuite, waitForIngestEvaluated } from './support/alerts-env';
 
 const ACCOUNT = '444444444444';
 const SECRET = 'throttle-secret-0123456789';
@@ -22,49 +21,26 @@ function oldHistory(): Record<string, unknown> {
   return { ...record(0, 'ListBuckets'), eventTime: '2020-01-01T00:00:00Z', eventID: '7b2e0000-aaaa-4bbb-8ccc-0000000000ff', userIdentity: { type: 'AssumedRole', arn: `arn:aws:sts::${ACCOUNT}:assumed-role/Other/o1`, accountId: ACCOUNT } };
 }
 
-const RULE_TEXT = `title: Test bucket listing
-id: ${LIST}
-status: test
-logsource: {product: aws, service: cloudtrail}
-detection:
-  sel: {eventName: ListBuckets}
-  condition: sel
-level: medium
----
-title: Test session token
-id: ${TOKEN}
-status: test
-logsource: {product: aws, service: cloudtrail}
-detection:
-  sel: {eventName: GetSessionToken}
-  condition: sel
-level: medium
-`;
+const RULE_TEXT = `${eventNameRule(LIST, 'Test bucket listing', 'ListBuckets', 'medium')}---
+${eventNameRule(TOKEN, 'Test session token', 'GetSessionToken', 'medium')}`;
 
 function record(i: number, eventName: string): Record<string, unknown> {
-  return {
-    eventVersion: '1.09',
+  return apiCallRecord({
+    account: ACCOUNT,
     userIdentity: { type: 'AssumedRole', arn: ARN, accountId: ACCOUNT, principalId: 'AROAEXAMPLE:s1' },
     eventTime: new Date(Date.parse('2026-04-01T10:00:00Z') + i * 1000).toISOString().replace('.000', ''),
     eventSource: eventName === 'ListBuckets' ? 's3.amazonaws.com' : 'sts.amazonaws.com',
     eventName,
-    awsRegion: 'us-east-1',
+    region: 'us-east-1',
     sourceIPAddress: '192.0.2.10',
     userAgent: 'scanner/1.0',
-    requestParameters: null,
-    responseElements: null,
     eventID: `7b2e${String(i).padStart(4, '0')}-aaaa-4bbb-8ccc-${eventName === 'ListBuckets' ? 'aaaaaaaaaaaa' : 'bbbbbbbbbbbb'}`,
     readOnly: true,
-    eventType: 'AwsApiCall',
-    managementEvent: true,
-    recipientAccountId: ACCOUNT,
-    eventCategory: 'Management',
-  };
+  });
 }
 
 function logFile(records: Array<Record<string, unknown>>, suffix: string, fileTime = '2026-04-01T10:15:00Z'): GeneratedFile {
-  const rawRecords = records.map((r) => JSON.stringify(r));
-  return { key: logFileKey({ account: ACCOUNT, region: 'us-east-1', fileTimeMs: Date.parse(fileTime), suffix }), body: gzipLogFile(rawRecords), account: ACCOUNT, region: 'us-east-1', deliveryDate: fileTime.slice(0, 10), records, rawRecords };
+  return logFileOf(records, { account: ACCOUNT, region: 'us-east-1', fileTime, suffix });
 }
 
 describe('throttling and mutes', () => {
@@ -76,23 +52,18 @@ describe('throttling and mutes', () => {
   const env = () => alertsEnv(scope.ns);
 
   beforeAll(async () => {
-    scope = await createScope('t-alert-thr');
-    queue = createIngestQueue(scope.config, scope.redis);
-    dir = await mkdtemp(join(tmpdir(), 'ts-alert-thr-'));
-    receiver = new AlertReceiver(await freePort(), SECRET);
-    await receiver.up();
-    await mkdir(join(dir, 'rules'));
+    ({ scope, queue, dir, receiver } = await setUpAlertSuite('thr', SECRET, true));
     await writeFile(join(dir, 'rules', 'rules.yml'), RULE_TEXT);
     await writeFile(
       join(dir, 'alerts.yml'),
-      `destinations:
-  - {name: hook, type: webhook, url: "${receiver.url('/hook')}", secret: "${SECRET}"}
-routes:
-  - {destination: hook}
-throttles:
+      hookAlertsFile(
+        receiver.url('/hook'),
+        SECRET,
+        `throttles:
   - {rule: ${LIST}, groupBy: [userIdentity.arn, eventName], window: 20s}
 delivery: {backoffBase: 200ms, backoffMax: 2s}
 `,
+      ),
     );
     await uploadFiles(scope.s3, scope.bucket, [
       logFile(Array.from({ length: 500 }, (_, i) => record(i, 'ListBuckets')), '7b2e000000000001'),
@@ -105,8 +76,7 @@ delivery: {backoffBase: 200ms, backoffMax: 2s}
   afterAll(() => tearDownAlertSuite({ running, receiver, queue, scope, dir }));
 
   it('500 matches of one group key give one alert and one summary counting 500; a muted rule and a backfill without --alert record findings and send nothing', async () => {
-    expect((await runCli(['rules', 'apply', join(dir, 'rules')], { env: env() })).code).toBe(0);
-    expect((await runCli(['alerts', 'apply', join(dir, 'alerts.yml')], { env: env() })).code).toBe(0);
+    await applyRulesAndAlerts(dir, env());
     const badMute = await runCli(['alerts', 'mute', TOKEN, '--for', 'a while', '--reason', 'x'], { env: env() });
     expect({ code: badMute.code, stderr: badMute.stderr }).toEqual({ code: 2, stderr: expect.stringContaining('--for: "a while" is not a duration') });
     const mute = await runCli(['alerts', 'mute', TOKEN, '--for', '24h', '--reason', 'token tests this week', '--json'], { env: env() });
@@ -120,8 +90,7 @@ delivery: {backoffBase: 200ms, backoffMax: 2s}
     expect((await runCli(['backfill', '--bucket', scope.bucket, '--from', '2026-04-01', '--alert', '--json'], { env: env() })).code).toBe(0);
     const worker = startCli(['worker', '--concurrency', '2'], env());
     running.push(worker);
-    await waitFor(async () => (await pendingCounts(queue)).total === 0, { timeoutMs: 240000, intervalMs: 500, what: 'ingest queue drained' });
-    await waitFor(async () => (await scope.redis.zcard(`${scope.config.names.redisPrefix}detect:pending`)) === 0, { timeoutMs: 120000, intervalMs: 500, what: 'every indexed file evaluated' });
+    await waitForIngestEvaluated(scope, queue);
 
     const stats = await runCli(['rules', 'stats', '--json'], { env: env() });
     const rows = stats.stdout.trim().split('\n').map((l) => JSON.parse(l) as { ruleId: string; findings: number });
