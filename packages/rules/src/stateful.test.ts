@@ -14,6 +14,17 @@ detection:
 ---
 `;
 
+/** The failed-login rule and an event_count correlation of 3 of them per address in 5 minutes. */
+const BURST = `${BASE}title: burst
+id: burst
+correlation:
+    type: event_count
+    rules: [failed]
+    group-by: [sourceIPAddress]
+    timespan: 5m
+    condition: {gte: 3}
+`;
+
 const ev = (i: number, t: string, ip = '198.51.100.7', extra: Record<string, unknown> = {}) => ({
   eventID: `e-${i}`,
   eventTime: t,
@@ -35,15 +46,7 @@ async function all(text: string, records: unknown[]): Promise<RuleMatch[]> {
 const shuffle = <T>(xs: T[]) => [...xs].reverse();
 
 describe('event_count correlation', () => {
-  const rule = `${BASE}title: burst
-id: burst
-correlation:
-    type: event_count
-    rules: [failed]
-    group-by: [sourceIPAddress]
-    timespan: 5m
-    condition: {gte: 3}
-`;
+  const rule = BURST;
   const records = [
     ev(1, '2026-03-01T10:00:10Z'),
     ev(2, '2026-03-01T10:01:00Z'),
@@ -275,15 +278,7 @@ correlation:
 });
 
 describe('streamed (ordered) evaluation', () => {
-  const text = `${BASE}title: burst
-id: burst
-correlation:
-    type: event_count
-    rules: [failed]
-    group-by: [sourceIPAddress]
-    timespan: 5m
-    condition: {gte: 3}
----
+  const text = `${BURST}---
 title: new ip
 id: new-ip
 logsource: {product: aws, service: cloudtrail}
