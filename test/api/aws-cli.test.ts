@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { accessSync, constants, mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { randomUUID } from 'node:crypto';
@@ -13,8 +13,33 @@ import { startTestApi, type TestApi } from './support/api-server';
 
 /**
  * The real AWS CLI (`aws cloudtrail lookup-events`, botocore) against the LookupEvents endpoint, compared with the
- * same query through the `trailscope search` command. CI installs the CLI (.ci/run); without it this suite fails.
+ * same query through the `trailscope search` command, once per AWS CLI on the machine: the `aws` on the PATH and
+ * Debian's `/usr/bin/aws` (awscli 2.x) when it is another program. .ci/run installs Debian's when it is absent;
+ * without any CLI this suite fails.
  */
+
+/** Each distinct AWS CLI: the first `aws` on the PATH and /usr/bin/aws, the same program counted once. */
+function awsClis(): string[] {
+  const executable = (file: string) => {
+    try {
+      accessSync(file, constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const onPath = (process.env.PATH ?? '')
+    .split(path.delimiter)
+    .filter(Boolean)
+    .map((dir) => path.join(dir, 'aws'))
+    .find(executable);
+  const byProgram = new Map<string, string>();
+  for (const file of [onPath, '/usr/bin/aws']) {
+    if (file !== undefined && executable(file) && !byProgram.has(realpathSync(file))) byProgram.set(realpathSync(file), file);
+  }
+  // none: plain 'aws', so that the suite fails saying the CLI is missing
+  return byProgram.size > 0 ? [...byProgram.values()] : ['aws'];
+}
 
 interface AwsRun {
   code: number;
@@ -62,7 +87,7 @@ function insightFile(): GeneratedFile {
   };
 }
 
-describe('the AWS CLI against LookupEvents', () => {
+describe.each(awsClis())('the AWS CLI (%s) against LookupEvents', (awsBin) => {
   let store: SeededStore;
   let api: TestApi;
   let key: { id: string; secret: string };
@@ -88,7 +113,7 @@ describe('the AWS CLI against LookupEvents', () => {
 
   function runAws(args: string[], credentials = key): Promise<AwsRun> {
     return new Promise((resolve, reject) => {
-      execFile('aws', args, { env: awsEnv(credentials), maxBuffer: 256 * 1024 * 1024, timeout: 240000 }, (err, stdout, stderr) => {
+      execFile(awsBin, args, { env: awsEnv(credentials), maxBuffer: 256 * 1024 * 1024, timeout: 240000 }, (err, stdout, stderr) => {
         if (err && (err as NodeJS.ErrnoException).code === 'ENOENT') {
           reject(new Error('the AWS CLI is not installed: no `aws` on PATH. This suite drives the real AWS CLI; install it (Debian: apt-get install awscli, as .ci/run does).'));
           return;
