@@ -132,9 +132,15 @@ export class IndexCheck {
 }
 
 async function ledgerEntries(target: IndexTarget, files: ListedFile[]): Promise<FileLedgerEntry[]> {
-  const index = target.names.filesIndex;
   const keys = [...new Set(files.map((f) => f.key))];
   const out: FileLedgerEntry[] = [];
+  for await (const entry of ledgerEntriesMatching(target, [{ terms: { key: keys } }])) out.push(entry);
+  return out;
+}
+
+/** The ledger entries matching every filter, page by page in id order. */
+async function* ledgerEntriesMatching(target: IndexTarget, filter: object[]): AsyncGenerator<FileLedgerEntry> {
+  const index = target.names.filesIndex;
   let after: unknown[] | undefined;
   for (;;) {
     let hits: Array<{ _source: FileLedgerEntry; sort: unknown[] }>;
@@ -144,7 +150,7 @@ async function ledgerEntries(target: IndexTarget, files: ListedFile[]): Promise<
         path: `/${encodeURIComponent(index)}/_search`,
         body: {
           size: 1000,
-          query: { bool: { filter: [{ terms: { key: keys } }] } },
+          query: { bool: { filter } },
           sort: [{ id: { order: 'asc' } }],
           ...(after ? { search_after: after } : {}),
         },
@@ -153,8 +159,8 @@ async function ledgerEntries(target: IndexTarget, files: ListedFile[]): Promise<
     } catch (err) {
       throw toOpenSearchError(err, `reading the file ledger ${index}`);
     }
-    for (const h of hits) out.push(h._source);
-    if (hits.length < 1000) return out;
+    yield* hits.map((h) => h._source);
+    if (hits.length < 1000) return;
     after = hits[hits.length - 1]?.sort;
   }
 }
@@ -184,28 +190,6 @@ async function documentCounts(target: IndexTarget, entries: FileLedgerEntry[]): 
 }
 
 /** The ledger entries of one account/region's log folder, page by page. */
-export async function* ledgerEntriesUnder(target: IndexTarget, bucket: string, root: string): AsyncGenerator<FileLedgerEntry> {
-  const index = target.names.filesIndex;
-  let after: unknown[] | undefined;
-  for (;;) {
-    let hits: Array<{ _source: FileLedgerEntry; sort: unknown[] }>;
-    try {
-      const res = await target.client.transport.request({
-        method: 'POST',
-        path: `/${encodeURIComponent(index)}/_search`,
-        body: {
-          size: 1000,
-          query: { bool: { filter: [{ term: { bucket } }, { prefix: { key: root } }] } },
-          sort: [{ id: { order: 'asc' } }],
-          ...(after ? { search_after: after } : {}),
-        },
-      });
-      hits = (res.body as { hits: { hits: typeof hits } }).hits.hits;
-    } catch (err) {
-      throw toOpenSearchError(err, `reading the file ledger ${index}`);
-    }
-    yield* hits.map((h) => h._source);
-    if (hits.length < 1000) return;
-    after = hits[hits.length - 1]?.sort;
-  }
+export function ledgerEntriesUnder(target: IndexTarget, bucket: string, root: string): AsyncGenerator<FileLedgerEntry> {
+  return ledgerEntriesMatching(target, [{ term: { bucket } }, { prefix: { key: root } }]);
 }
