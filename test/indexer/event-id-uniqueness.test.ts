@@ -108,6 +108,27 @@ describe('one document per event id across event indices, against OpenSearch', (
     expect((await conflicts()).filter((c) => c.eventId === record(2).eventID)).toHaveLength(1);
   });
 
+  it('reads the stored copy for the reason when its write lands after this copy saw the claim', async () => {
+    const stored = record(3);
+    const first = createBulkWriter({ client, config: daily, logger });
+    await first.add(stored.eventID, docOf(stored, KEY_A));
+    expect(await first.flush()).toMatchObject({ indexed: 1 });
+    // The claim stays while the document is gone, as when the claiming worker's write is still in flight.
+    const index = indexNameFor(stored.eventTime, namespace);
+    const got = await client.get({ index, id: stored.eventID });
+    await client.delete({ index, id: stored.eventID, refresh: true });
+    const moved = record(3, { eventTime: '2026-03-02T09:00:00Z' });
+    const second = createBulkWriter({ client, config: daily, logger });
+    await second.add(moved.eventID, docOf(moved, KEY_B));
+    const late = new Promise((resolve) => setTimeout(resolve, 400)).then(() => client.index({ index, id: stored.eventID, body: got.body._source as Record<string, unknown>, op_type: 'create' }));
+    expect(await second.flush()).toMatchObject({ indexed: 0, conflicts: 1 });
+    await late;
+    const mine = (await conflicts()).filter((c) => c.eventId === stored.eventID);
+    expect(mine).toHaveLength(1);
+    expect(mine[0]?.reason).toContain('eventTime stored 2026-03-01T12:00:00Z, this copy 2026-03-02T09:00:00Z');
+    expect(mine[0]?.storedKey).toBe(KEY_A);
+  });
+
   it('writes identical copies bound for a monthly index into the daily index holding them', async () => {
     const ids = Array.from({ length: 30 }, (_, i) => record(100 + i));
     const day = createBulkWriter({ client, config: daily, logger });
@@ -146,6 +167,8 @@ describe('one document per event id across event indices, against OpenSearch', (
     const raced = (await conflicts()).filter((c) => where.has(c.eventId));
     expect(raced).toHaveLength(ids.length / 2);
     for (const c of raced) expect(c.storedIndex).toBe(where.get(c.eventId));
+    // The copy stored by the other writer is read for the reason even when its write lands after the claim was seen.
+    for (const c of raced) expect(c.reason).toMatch(/field eventName differs$/);
   });
 });
 

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { TrailscopeError } from '@trailscope/model';
 import type { Logger, OpenSearchClient } from '@trailscope/runtime';
 import type { BulkOutcome } from './bulk-outcome';
@@ -8,6 +9,10 @@ import { RetryBudget, type RetryPolicyOptions } from './bulk-retry';
 import { conflictEntry, type StoredCopy } from './conflict-entry';
 import { deadLetterEntry } from './dead-letter-entry';
 import { claimLine, claimsOf, type EventIdClaim } from './event-id-index';
+
+/** Reads of a conflicting event's stored copy, waiting 100, 200, 400, 800 and 1,600 ms between them. */
+const STORED_COPY_READS = 6;
+const STORED_COPY_FIRST_WAIT_MS = 100;
 
 export interface BatchSenderOptions {
   client: OpenSearchClient;
@@ -204,20 +209,32 @@ export function createBatchSender(options: BatchSenderOptions): (state: { pendin
     });
   }
 
-  /** Reads the stored copies conflicts collide with, for their reasons; best effort (a reason says when it failed). */
+  /**
+   * Reads the stored copies conflicts collide with, for their reasons; best effort (a reason says when it failed).
+   * A copy claimed by another worker's batch may not be written yet when this batch learns of the claim, so a copy
+   * not found is read again a few times (about three seconds in all) before its reason says it could not be read.
+   */
   async function storedCopies(conflicts: Array<{ entry: EventEntry; claim: EventIdClaim }>): Promise<StoredCopy[]> {
-    const docs = conflicts.map((c) => ({ _index: c.claim.index, _id: c.entry.id, _source: ['raw', 'ingest.bucket', 'ingest.key'] }));
-    const got = await sendMget(client, '/_mget', { docs }, `reading ${docs.length} stored events`).catch(() => undefined);
-    const found = got?.ok ? (got.value.docs ?? []) : [];
-    return conflicts.map((_, i) => {
-      const d = found[i] as { found?: unknown; _source?: { raw?: unknown; ingest?: { bucket?: unknown; key?: unknown } } } | undefined;
-      const s = d?.found === true ? d._source : undefined;
-      return {
-        raw: typeof s?.raw === 'string' ? s.raw : undefined,
-        bucket: typeof s?.ingest?.bucket === 'string' ? s.ingest.bucket : undefined,
-        key: typeof s?.ingest?.key === 'string' ? s.ingest.key : undefined,
-      };
-    });
+    const copies: StoredCopy[] = conflicts.map(() => ({}));
+    let unread = conflicts.map((_, i) => i);
+    for (let attempt = 0; unread.length > 0 && attempt < STORED_COPY_READS; attempt++) {
+      if (attempt > 0) await sleep(STORED_COPY_FIRST_WAIT_MS * 2 ** (attempt - 1));
+      const docs = unread.map((i) => ({ _index: conflicts[i]!.claim.index, _id: conflicts[i]!.entry.id, _source: ['raw', 'ingest.bucket', 'ingest.key'] }));
+      const got = await sendMget(client, '/_mget', { docs }, `reading ${docs.length} stored events`).catch(() => undefined);
+      const found = got?.ok ? (got.value.docs ?? []) : [];
+      unread = unread.filter((ci, j) => {
+        const d = found[j] as { found?: unknown; _source?: { raw?: unknown; ingest?: { bucket?: unknown; key?: unknown } } } | undefined;
+        const s = d?.found === true ? d._source : undefined;
+        if (typeof s?.raw !== 'string') return true;
+        copies[ci] = {
+          raw: s.raw,
+          bucket: typeof s.ingest?.bucket === 'string' ? s.ingest.bucket : undefined,
+          key: typeof s.ingest?.key === 'string' ? s.ingest.key : undefined,
+        };
+        return false;
+      });
+    }
+    return copies;
   }
 
   return async function send(state: { pending: BulkEntry[] }): Promise<void> {
