@@ -35,6 +35,8 @@ export interface ScenarioOutput {
 export interface Scenario {
   id: ScenarioId;
   title: string;
+  /** What the machine lacks for this scenario, checked for every selected scenario before any of them runs. */
+  missing?(): string | undefined;
   run(ctx: BenchContext, out: ScenarioOutput): Promise<void>;
 }
 

@@ -84,6 +84,13 @@ async function main(options: BenchOptions): Promise<number> {
   };
 
   const selected = SCENARIOS.filter((s) => options.scenarios.includes(s.id));
+  // a run that would fail a scenario for want of a program stops before the others spend an hour
+  const lacking = selected.map((s) => s.missing?.()).filter((m): m is string => m !== undefined);
+  if (lacking.length > 0) {
+    for (const m of lacking) log(m);
+    log('nothing was run (select other scenarios with --only to run without it)');
+    return 2;
+  }
   const results: ScenarioResult[] = [];
   const write = () => {
     const finishedAt = new Date();

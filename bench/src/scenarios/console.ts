@@ -59,8 +59,10 @@ export async function eventsNamespace(ctx: BenchContext, name = 'console'): Prom
 export const consoleScenario: Scenario = {
   id: 'console',
   title: 'web console: time to the first page of results in the browser',
+  missing: () => (existsSync(CHROMIUM) ? undefined : `the console scenario needs Chromium at ${CHROMIUM} (apt-get install -y --no-install-recommends chromium, or set CHROMIUM_PATH)`),
   async run(ctx, out) {
-    if (!existsSync(CHROMIUM)) throw new Error(`the console scenario needs Chromium at ${CHROMIUM} (apt-get install -y --no-install-recommends chromium, or set CHROMIUM_PATH)`);
+    const lacking = consoleScenario.missing?.();
+    if (lacking) throw new Error(lacking);
     const { config, events, source } = await eventsNamespace(ctx);
     const client = createOpenSearchClient(config);
     const keys = createKeyStore(client, config.names, SERVER_KEY);
