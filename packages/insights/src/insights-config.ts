@@ -34,7 +34,10 @@ export interface InsightsConfig {
   lookbackMinutes: number;
   /** How often the live job runs. */
   everyMs: number;
-  /** Minutes analysed per pair of aggregations (and between two checkpoints of `insights run`). */
+  /**
+   * Minutes analysed per aggregation at most (and between two checkpoints of `insights run`); fewer, at whole hours,
+   * when the hourly counts bound more per-minute counts than one chunk holds.
+   */
   chunkMinutes: number;
   /** Whether `trailscope worker` processes take part in the live job (`insights schedule` always does). */
   live: boolean;
@@ -61,7 +64,7 @@ const EnvSchema = z.object({
   TRAILSCOPE_INSIGHTS_DELAY_MINUTES: int('TRAILSCOPE_INSIGHTS_DELAY_MINUTES', 15, 0),
   TRAILSCOPE_INSIGHTS_LOOKBACK_MINUTES: int('TRAILSCOPE_INSIGHTS_LOOKBACK_MINUTES', 360, 10),
   TRAILSCOPE_INSIGHTS_EVERY_MS: int('TRAILSCOPE_INSIGHTS_EVERY_MS', 60000, 1000),
-  TRAILSCOPE_INSIGHTS_CHUNK_MINUTES: int('TRAILSCOPE_INSIGHTS_CHUNK_MINUTES', 360, 10),
+  TRAILSCOPE_INSIGHTS_CHUNK_MINUTES: int('TRAILSCOPE_INSIGHTS_CHUNK_MINUTES', 1440, 10),
 });
 
 /** The Insights settings from environment variables; every invalid one is named in a single CONFIG_INVALID. */

@@ -6,7 +6,7 @@ import { baselineStartMs, DAY_MS, HOUR_MS, hourBaseline, MINUTE_MS, type HourBas
 import { CusumDetector, type DetectorEvent } from './cusum-detector';
 import { insightDoc, insightRecord } from './insight-record';
 import type { InsightsConfig } from './insights-config';
-import { seriesCounts, type Scope, type SeriesCounts } from './series-counts';
+import { boundedPageSize, seriesCounts, type CountsByType, type Scope, type SeriesCounts } from './series-counts';
 import type { InsightType, SeriesKey } from './series-key';
 
 export const INSIGHT_TYPES: InsightType[] = ['ApiCallRateInsight', 'ApiErrorRateInsight'];
@@ -47,15 +47,22 @@ function floorTo(ms: number, unit: number): number {
 
 /**
  * Hours of counts one hourly aggregation reads past the chunk that needs it, for the chunks after it: a week's run
- * then reads its baseline days about twice instead of once per chunk. A baseline only ever looks at hours before its
+ * then reads its baseline days about once instead of once per chunk. A baseline only ever looks at hours before its
  * own, so hours read ahead change nothing.
  */
 const HOURLY_AHEAD_MS = 7 * DAY_MS;
 
+/**
+ * Per-minute counts one chunk may hold at most, by the bound its hourly counts give (in each hour, a series has calls
+ * in at most as many minutes as it has calls, and 60): a chunk of many busy series is cut short of chunkMinutes, at
+ * whole hours, so the memory of one step stays bounded whatever the data.
+ */
+const MAX_MINUTE_COUNTS_PER_CHUNK = 200_000;
+
 interface HourlyCache {
   fromMs: number;
   toMs: number;
-  counts: Map<string, SeriesCounts>;
+  counts: CountsByType;
 }
 
 interface SeriesState {
@@ -63,12 +70,16 @@ interface SeriesState {
   detector: CusumDetector<HourBaseline>;
 }
 
+type Found = Array<{ key: SeriesKey; event: DetectorEvent; baseline: HourBaseline }>;
+
 /**
  * Computes the Insights of [fromMs, toMs) (whole minutes) and writes their records. Chunk by chunk: the hourly
  * counts of each series over its baseline, then its per-minute counts, fed to one CUSUM detector per series whose
  * state carries over from chunk to chunk; a detected start or end becomes a record (with attributions read for that
- * insight only). Starting later than an insight began (a resumed run, the live job's window) can only see it start
- * later: its records are then those of another insight (another sharedEventID), which the README states.
+ * insight only). One aggregation counts the series of both types (see seriesCounts), and the hourly counts, read
+ * first, bound the per-minute counts of a chunk: they size its pages and cut it short when it would hold too many.
+ * Starting later than an insight began (a resumed run, the live job's window) can only see it start later: its
+ * records are then those of another insight (another sharedEventID), which the README states.
  */
 export async function runInsights(deps: RunInsightsDeps, options: RunInsightsOptions): Promise<RunInsightsResult> {
   const { insights, logger } = deps;
@@ -79,15 +90,32 @@ export async function runInsights(deps: RunInsightsDeps, options: RunInsightsOpt
   const scope: Scope = { accounts: options.accounts, regions: options.regions };
   const result: RunInsightsResult = { starts: 0, ends: 0, series: 0, minutes: (toMs - fromMs) / MINUTE_MS };
   const states = new Map<InsightType, Map<string, SeriesState>>(INSIGHT_TYPES.map((t) => [t, new Map()]));
-  const hourlyCaches = new Map<InsightType, HourlyCache>();
+  let hourlyCache: HourlyCache | undefined;
   const seen = new Set<string>();
   const ingestedAt = new Date().toISOString();
 
-  for (let a = fromMs; a < toMs; a += chunkMs) {
+  for (let a = fromMs; a < toMs; ) {
     if (options.signal?.aborted) break;
-    const b = Math.min(toMs, a + chunkMs);
+    const longest = Math.min(toMs, a + chunkMs);
+    const needFrom = baselineStartMs(floorTo(a, HOUR_MS), insights.baselineDays);
+    const needTo = floorTo(longest - 1, HOUR_MS) + HOUR_MS;
+    if (!hourlyCache || hourlyCache.fromMs > needFrom || hourlyCache.toMs < needTo) {
+      const aheadTo = Math.max(needTo, Math.min(floorTo(toMs - 1, HOUR_MS) + HOUR_MS, needTo + HOURLY_AHEAD_MS));
+      hourlyCache = { fromMs: needFrom, toMs: aheadTo, counts: await seriesCounts(deps.opensearch, deps.config, insights, { scope, fromMs: needFrom, toMs: aheadTo, interval: '1h' }) };
+    }
+    const hourly = hourlyCache.counts;
+    const b = chunkEnd(hourly, a, longest);
+    const slots = (b - a) / MINUTE_MS;
+    const bounds: number[] = [];
     for (const type of INSIGHT_TYPES) {
-      const events = await analyseChunk(deps, type, scope, a, b, toMs, states.get(type)!, hourlyCaches, seen);
+      for (const s of hourly[type].values()) {
+        const n = callsIn(s.counts, a, b);
+        if (n > 0) bounds.push(n);
+      }
+    }
+    const minutes = await seriesCounts(deps.opensearch, deps.config, insights, { scope, fromMs: a, toMs: b, interval: '1m', pageSize: boundedPageSize(bounds, slots) });
+    for (const type of INSIGHT_TYPES) {
+      const events = analyseChunk(insights, a, b, minutes[type], hourly[type], states.get(type)!, seen);
       for (const { key, event, baseline } of events) {
         const startHour = floorTo(event.startMs, HOUR_MS);
         const insightEnd = event.state === 'Start' ? event.alarmMs + MINUTE_MS : event.endMs;
@@ -116,37 +144,53 @@ export async function runInsights(deps: RunInsightsDeps, options: RunInsightsOpt
     }
     if (deps.writer) result.write = await deps.writer.flush();
     await options.onChunkDone?.(b);
+    a = b;
   }
   result.series = seen.size;
   logger.info({ fromMs, toMs, starts: result.starts, ends: result.ends, series: result.series }, 'insights computed');
   return result;
 }
 
-async function analyseChunk(
-  deps: RunInsightsDeps,
-  type: InsightType,
-  scope: Scope,
+/** Calls of one series in the hours that [a, b) touches. */
+function callsIn(hours: HourlyCounts, a: number, b: number): number {
+  let n = 0;
+  for (let h = floorTo(a, HOUR_MS); h < b; h += HOUR_MS) n += hours.get(h) ?? 0;
+  return n;
+}
+
+/**
+ * Where the chunk starting at `a` ends: at `longest`, or at an earlier whole hour (one hour at least) when the hours
+ * before `longest` bound more per-minute counts than one chunk holds.
+ */
+function chunkEnd(hourly: CountsByType, a: number, longest: number): number {
+  const first = floorTo(a, HOUR_MS);
+  const perHour = new Map<number, number>();
+  for (const type of INSIGHT_TYPES) {
+    for (const s of hourly[type].values()) {
+      for (const [h, n] of s.counts) if (h >= first && h < longest) perHour.set(h, (perHour.get(h) ?? 0) + Math.min(60, n));
+    }
+  }
+  let total = perHour.get(first) ?? 0;
+  let b = first + HOUR_MS;
+  for (; b < longest; b += HOUR_MS) {
+    const n = perHour.get(b) ?? 0;
+    if (total + n > MAX_MINUTE_COUNTS_PER_CHUNK) break;
+    total += n;
+  }
+  return Math.min(b, longest);
+}
+
+/** Feeds the minutes [a, b) of each series with calls (or an insight going on) to its detector. */
+function analyseChunk(
+  insights: InsightsConfig,
   a: number,
   b: number,
-  runToMs: number,
+  minutes: Map<string, SeriesCounts>,
+  hourly: Map<string, SeriesCounts>,
   states: Map<string, SeriesState>,
-  hourlyCaches: Map<InsightType, HourlyCache>,
   seen: Set<string>,
-): Promise<Array<{ key: SeriesKey; event: DetectorEvent; baseline: HourBaseline }>> {
-  const { insights } = deps;
-  const minutes = await seriesCounts(deps.opensearch, deps.config, insights, { type, scope, fromMs: a, toMs: b, interval: '1m' });
-  // Nothing called and nothing going on: no baseline to read (a quiet store's live tick costs one search per type).
-  if (minutes.size === 0 && ![...states.values()].some((s) => s.detector.active)) return [];
-  const needFrom = baselineStartMs(floorTo(a, HOUR_MS), insights.baselineDays);
-  const needTo = floorTo(b - 1, HOUR_MS) + HOUR_MS;
-  let cache = hourlyCaches.get(type);
-  if (!cache || cache.fromMs > needFrom || cache.toMs < needTo) {
-    const aheadTo = Math.max(needTo, Math.min(floorTo(runToMs - 1, HOUR_MS) + HOUR_MS, needTo + HOURLY_AHEAD_MS));
-    cache = { fromMs: needFrom, toMs: aheadTo, counts: await seriesCounts(deps.opensearch, deps.config, insights, { type, scope, fromMs: needFrom, toMs: aheadTo, interval: '1h' }) };
-    hourlyCaches.set(type, cache);
-  }
-  const hourly = cache.counts;
-  const out: Array<{ key: SeriesKey; event: DetectorEvent; baseline: HourBaseline }> = [];
+): Found {
+  const out: Found = [];
   const ids = new Set<string>([...minutes.keys(), ...[...states].filter(([, s]) => s.detector.active).map(([id]) => id)]);
   for (const id of ids) {
     seen.add(id);
@@ -164,10 +208,16 @@ async function analyseChunk(
       if (!v) baselines.set(h, (v = hourBaseline(h, hours, insights)));
       return v;
     };
-    // An idle detector stays idle through minutes without calls: start at the first minute with calls.
-    let t = a;
-    if (!state.detector.active && counts) t = Math.max(a, Math.min(...counts.keys()));
-    for (; t < b; t += MINUTE_MS) {
+    // An idle detector stays idle through minutes without calls: while it is, go straight to the next minute with
+    // calls (a sparse series then costs its busy minutes, not every minute of the chunk).
+    const times = counts ? [...counts.keys()].sort((x, y) => x - y) : [];
+    let next = 0;
+    for (let t = a; t < b; t += MINUTE_MS) {
+      if (!state.detector.active) {
+        while (next < times.length && times[next]! < t) next++;
+        if (next === times.length) break;
+        t = times[next]!;
+      }
       const base = baselineOf(t);
       const event = state.detector.step(t, counts?.get(t) ?? 0, base.expectedPerMinute, base);
       if (event) out.push({ key: state.key, event, baseline: event.startTag });
