@@ -29,6 +29,14 @@ export function candidateQuery(rule: CorrelationRule | NewTermsRule): object | u
   return qs.length === 1 ? qs[0] : { bool: { should: qs, minimum_should_match: 1 } };
 }
 
+/** The events any of these (one or more) rules reads, each distinct query once; undefined: every event. */
+export function candidateUnion(rules: Array<CorrelationRule | NewTermsRule>): object | undefined {
+  const queries = rules.map((r) => candidateQuery(r));
+  if (queries.some((q) => q === undefined)) return undefined;
+  const distinct = [...new Map(queries.map((q) => [JSON.stringify(q), q as object])).values()];
+  return distinct.length === 1 ? distinct[0] : { bool: { should: distinct, minimum_should_match: 1 } };
+}
+
 /** What offline-style evaluation reads of each stored event: its meta and the raw record, not the indexed fields. */
 export const STORED_RECORD_FIELDS = ['id', 'eventTime', 'account', 'region', 'raw'];
 
@@ -76,7 +84,8 @@ export function findingFromMatch(rule: CorrelationRule | NewTermsRule, m: RuleMa
 /**
  * Runs rules over events already indexed (`filter` selects them), reporting every match without alerting. Single
  * rules are answered by their exact query, or by match() over their candidates; correlation and new-terms rules read
- * their base rules' candidates oldest first and evaluate them exactly as offline evaluation does.
+ * their base rules' candidates oldest first (all of them in one read) and evaluate them exactly as offline evaluation
+ * does.
  */
 export async function runBacktest(
   client: OpenSearchClient,
@@ -99,15 +108,17 @@ export async function runBacktest(
       }
     },
   });
-  for (const rule of rules) {
-    if (rule.kind === 'single') continue;
-    const query = and(filter, candidateQuery(rule));
-    const stored = storedRecords(client, names, query, options);
-    // the index streams in (eventTime, id) order: windows and terms are judged as they pass, memory stays flat
-    for await (const m of evaluateOffline([rule], stored.records, { eventMeta: stored.eventMeta, ordered: true, stats: options.stats })) {
-      matches++;
-      await options.onMatch(m, findingFromMatch(rule, m, 'backtest', now()));
-    }
+  const stateful = rules.filter((r): r is CorrelationRule | NewTermsRule => r.kind !== 'single');
+  if (stateful.length === 0) return { matches };
+  // one read of the events any of them considers (each rule still judges only its base rules' matches)
+  const byId = new Map(stateful.map((r) => [r.id, r]));
+  const stored = storedRecords(client, names, and(filter, candidateUnion(stateful)), options);
+  // the index streams in (eventTime, id) order: windows and terms are judged as they pass, memory stays flat
+  for await (const m of evaluateOffline(stateful, stored.records, { eventMeta: stored.eventMeta, ordered: true, stats: options.stats })) {
+    const rule = byId.get(m.ruleId);
+    if (!rule) continue;
+    matches++;
+    await options.onMatch(m, findingFromMatch(rule, m, 'backtest', now()));
   }
   return { matches };
 }
