@@ -6,6 +6,7 @@ import { installTemplates } from '@trailscope/indexer';
 import { createIngestQueue, pendingCounts, type IngestQueue } from '@trailscope/queue';
 import { evaluateOffline, loadRuleFiles, type RuleMatch } from '@trailscope/rules';
 import type { FindingDoc } from '@trailscope/detect';
+import { scanKeys } from '@trailscope/runtime';
 import { runCli, waitFor } from '../support/env';
 import { createScope, type TestScope } from '../ingest/support/services';
 import { startCli } from '../ingest/support/processes';
@@ -133,6 +134,23 @@ describe('live detection over a generated trail with attack sequences', () => {
     const closed = (await findings()).filter((f) => f.status === 'closed');
     expect(closed.map(keyOf)).toEqual([superseded]);
     expect(closed[0]).toEqual(expect.objectContaining({ statusBy: 'trailscope', statusReason: expect.stringContaining('superseded') }));
+  });
+
+  it('a term store lost with Redis is built again from the index: evaluating every file again changes nothing', async () => {
+    const before = (await findings()).map((f) => JSON.stringify(f)).sort();
+    const stores: string[] = [];
+    for await (const keys of scanKeys(scope.redis, `${scope.config.names.redisPrefix}detect:terms*`)) stores.push(...keys);
+    // the registry of stores and one store per new-terms rule version
+    expect(stores).toHaveLength(2);
+    await scope.redis.del(...stores);
+    // every file reported as indexed again, as a replay after a crash reports it
+    const pendingKey = `${scope.config.names.redisPrefix}detect:pending`;
+    for (const f of [...trail.files, lateHistory().file]) await scope.redis.zadd(pendingKey, Date.now(), JSON.stringify([scope.bucket, f.key]));
+    await drain();
+    expect((await findings()).map((f) => JSON.stringify(f)).sort()).toEqual(before);
+    const rebuilt: string[] = [];
+    for await (const keys of scanKeys(scope.redis, `${scope.config.names.redisPrefix}detect:terms*`)) rebuilt.push(...keys);
+    expect(rebuilt.sort()).toEqual(stores.sort());
   });
 
   it('findings lists, filters, acknowledges and closes', async () => {

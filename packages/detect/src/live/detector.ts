@@ -6,6 +6,7 @@ import { RuleSetCache, type LoadedRuleSet } from '../rule-set-store';
 import { evaluateBatch } from './evaluate-batch';
 import { LeaderLock } from './leader-lock';
 import { PendingFiles, filesFilter } from './pending-files';
+import { TermStore } from './term-store';
 
 export interface DetectorDeps {
   opensearch: OpenSearchClient;
@@ -52,6 +53,7 @@ export function startDetector(deps: DetectorDeps, options: DetectorOptions = {})
   const batchFiles = options.batchFiles ?? 50;
   const now = options.now ?? (() => new Date());
   const pending = new PendingFiles(redis, config.names.redisPrefix);
+  const terms = new TermStore(redis, config.names.redisPrefix);
   const lock = new LeaderLock(redis, `${config.names.redisPrefix}detect:leader`, options.lockTtlMs ?? 20_000);
   const rules = new RuleSetCache(opensearch, config, options.ruleRefreshMs ?? DEFAULT_RULE_REFRESH_MS, (set: LoadedRuleSet | undefined, previous) => {
     if (set) logger.info({ version: set.version, rules: set.rules.length, refused: set.refused.length, previousVersion: previous?.version }, 'detection rule set loaded');
@@ -116,7 +118,7 @@ export function startDetector(deps: DetectorDeps, options: DetectorOptions = {})
       const filter = filesFilter(batch.map((b) => b.file));
       const onRuleError = (rule: { id: string; file: string }, err: unknown) =>
         logger.error({ ruleId: rule.id, file: rule.file, err, files: batch.length }, 'detection rule failed on these files; the other rules ran');
-      let writes = await evaluateBatch({ client: opensearch, names: config.names, now, signal: abort.signal, onRuleError }, set.rules, filter);
+      let writes = await evaluateBatch({ client: opensearch, names: config.names, now, signal: abort.signal, onRuleError, terms }, set.rules, filter);
       if (abort.signal.aborted) return 0;
       const loadedAlerts = await currentAlerts(now().getTime());
       if (loadedAlerts) {

@@ -1,15 +1,16 @@
 import { isRetryable, type Names } from '@trailscope/model';
-import type { OpenSearchClient } from '@trailscope/runtime';
-import { evaluateOffline, type CompiledRule, type CorrelationRule, type NewTermsRule, type RuleMatch, type SingleEventRule } from '@trailscope/rules';
-import { and, streamEvents } from '../event-stream';
-import { buildFinding } from '../finding-builder';
-import { singleFindingId } from '../finding-id';
+import { toOpenSearchError, type OpenSearchClient } from '@trailscope/runtime';
+import { evaluateOffline, newTermsKey, type CompiledRule, type CorrelationRule, type NewTermsRule, type RuleMatch, type SingleEventRule } from '@trailscope/rules';
+import { and, streamEvents, type EventHit } from '../event-stream';
+import { buildFinding, EVENT_FACT_FIELDS, type EventFacts } from '../finding-builder';
+import { newTermsFindingId, singleFindingId } from '../finding-id';
 import type { FindingDoc } from '../finding';
-import { candidateQuery, findingFromMatch, ruleFacts, STORED_RECORD_FIELDS, storedRecords } from '../backtest';
+import { candidateQuery, candidateUnion, findingFromMatch, ruleFacts, STORED_RECORD_FIELDS, storedRecords } from '../backtest';
 import { findSingleMatches, recordOf } from '../single-rule-matches';
-import { TermNarrowing } from './term-narrowing';
 import { withEventFacts } from '../event-facts';
 import type { FindingWrite } from '../findings-writer';
+import { addOccurrence, compareOccurrences, encodeRuns, isCovered, isNewTerm, type Occurrence, type TermRun } from './term-runs';
+import { TermStoreConflict, type TermStore } from './term-store';
 
 export interface BatchContext {
   client: OpenSearchClient;
@@ -19,33 +20,25 @@ export interface BatchContext {
   signal?: AbortSignal;
   /** A rule OpenSearch refuses to evaluate: skipped for this batch, the others go on. */
   onRuleError?: (rule: CompiledRule, err: unknown) => void;
-}
-
-interface NewEvents {
-  ids: Set<string>;
-  times: number[];
-  narrowing?: TermNarrowing;
-  minMs: number;
-  maxMs: number;
+  /** The term stores of new-terms rules. */
+  terms: TermStore;
 }
 
 const range = (fromMs: number, toMs: number) => ({ range: { eventTime: { gte: fromMs, lte: toMs, format: 'epoch_millis' } } });
 
-async function newCandidates(ctx: BatchContext, filter: object, rule: CorrelationRule | NewTermsRule): Promise<NewEvents | undefined> {
-  const out: NewEvents = { ids: new Set(), times: [], minMs: Infinity, maxMs: -Infinity, narrowing: rule.kind === 'new_terms' ? new TermNarrowing(rule.terms) : undefined };
-  for await (const page of streamEvents(ctx.client, ctx.names, and(filter, candidateQuery(rule)), { source: STORED_RECORD_FIELDS, pageSize: ctx.pageSize, signal: ctx.signal })) {
+interface NewEvents {
+  times: number[];
+}
+
+async function newCandidates(ctx: BatchContext, filter: object, rule: CorrelationRule): Promise<NewEvents | undefined> {
+  const out: NewEvents = { times: [] };
+  for await (const page of streamEvents(ctx.client, ctx.names, and(filter, candidateQuery(rule)), { source: ['eventTime'], pageSize: ctx.pageSize, signal: ctx.signal })) {
     for (const hit of page) {
       const t = Date.parse(String(hit._source.eventTime));
-      const record = recordOf(hit._source);
-      if (record === undefined || Number.isNaN(t)) continue;
-      out.ids.add(typeof hit._source.id === 'string' ? hit._source.id : hit._id);
-      out.narrowing?.add(record);
-      out.times.push(t);
-      out.minMs = Math.min(out.minMs, t);
-      out.maxMs = Math.max(out.maxMs, t);
+      if (!Number.isNaN(t)) out.times.push(t);
     }
   }
-  return out.ids.size === 0 ? undefined : out;
+  return out.times.length === 0 ? undefined : out;
 }
 
 async function offlineMatches(ctx: BatchContext, rule: CorrelationRule | NewTermsRule, query: object): Promise<RuleMatch[]> {
@@ -79,78 +72,198 @@ async function correlationWrites(ctx: BatchContext, filter: object, rule: Correl
   return docs.map((doc): FindingWrite => ({ op: 'upsert', doc, refresh: { eventIds: doc.eventIds, eventCount: doc.eventCount, lastSeen: doc.lastSeen } }));
 }
 
-async function liveNewTermsFindings(ctx: BatchContext, rule: NewTermsRule, fromMs: number, toMs: number): Promise<Array<{ id: string; eventIds: string[] }>> {
+export const SUPERSEDED_BY = 'trailscope';
+
+interface FreshTerm {
+  occurrence: Occurrence;
+  facts: EventFacts;
+}
+
+/** `_source` of the new events a new-terms pass reads: the stored record and what a finding needs. */
+const FRESH_FIELDS = [...new Set([...STORED_RECORD_FIELDS, ...EVENT_FACT_FIELDS])];
+
+function factsOf(hit: EventHit): EventFacts {
+  const s = hit._source as Partial<EventFacts>;
+  return {
+    id: typeof s.id === 'string' && s.id !== '' ? s.id : hit._id,
+    eventTime: String(s.eventTime),
+    account: s.account as string,
+    region: s.region,
+    userIdentity: s.userIdentity,
+    sourceIPAddress: s.sourceIPAddress,
+  };
+}
+
+function baseMatches(rule: NewTermsRule, record: unknown): boolean {
+  if (rule.base === undefined) return true;
   try {
-    const res = await ctx.client.search({
-      index: ctx.names.findingsIndex,
-      body: {
-        size: 10_000,
-        _source: ['id', 'eventIds'],
-        query: { bool: { filter: [{ term: { ruleId: rule.id } }, { term: { ruleVersion: rule.version } }, { term: { source: 'live' } }, range(fromMs, toMs)], must_not: [{ term: { statusBy: SUPERSEDED_BY } }] } },
-      } as never,
-      ignore_unavailable: true,
-      allow_no_indices: true,
-    });
-    return (res.body as unknown as { hits: { hits: Array<{ _source: { id: string; eventIds: string[] } }> } }).hits.hits.map((h) => h._source);
+    return rule.base.match(record);
   } catch {
-    return [];
+    // a rule that throws on one record counts as not matching it (as offline evaluation does)
+    return false;
   }
 }
 
-export const SUPERSEDED_BY = 'trailscope';
+/** The term and occurrence of one stored event for `rule`, or undefined when the event is not one of its events. */
+function termOf(rule: NewTermsRule, hit: EventHit, record: unknown): { term: string; occurrence: Occurrence } | undefined {
+  const t = Date.parse(String(hit._source.eventTime));
+  if (record === undefined || Number.isNaN(t) || !baseMatches(rule, record)) return undefined;
+  const term = newTermsKey(rule, record);
+  if (term === undefined) return undefined;
+  const id = typeof hit._source.id === 'string' && hit._source.id !== '' ? hit._source.id : hit._id;
+  return { term, occurrence: { t, id } };
+}
 
 /**
- * New terms: each new event is evaluated with its whole history window read from the index, so the answer does not
- * depend on the order events were ingested in. A finding written earlier whose event is no longer the first
- * occurrence (history older than it was ingested later) is closed as superseded: one open finding per first
- * occurrence.
+ * The new events of every new-terms rule, by term, read in one pass over the files' events (the rules' base queries
+ * together). Memory holds an occurrence and the finding facts per new event, not the records.
  */
-async function newTermsWrites(ctx: BatchContext, filter: object, rule: NewTermsRule): Promise<FindingWrite[]> {
-  const fresh = await newCandidates(ctx, filter, rule);
-  if (!fresh) return [];
-  const existing = await liveNewTermsFindings(ctx, rule, fresh.minMs, fresh.maxMs + rule.historyMs);
-  let latestMs = fresh.maxMs;
-  // the events of existing findings are re-evaluated too; their times bound the range read
-  if (existing.length > 0) latestMs = fresh.maxMs + rule.historyMs;
-  const query = and(candidateQuery(rule), fresh.narrowing?.filter(), range(fresh.minMs - rule.historyMs, latestMs));
-  const matches = await offlineMatches(ctx, rule, query);
-  const firsts = new Set(matches.map((m) => m.eventIds[0]));
+async function freshTerms(ctx: BatchContext, filter: object, rules: NewTermsRule[]): Promise<Array<Map<string, FreshTerm[]>>> {
+  const out = rules.map(() => new Map<string, FreshTerm[]>());
+  for await (const page of streamEvents(ctx.client, ctx.names, and(filter, candidateUnion(rules)), { source: FRESH_FIELDS, pageSize: ctx.pageSize, signal: ctx.signal })) {
+    for (const hit of page) {
+      const record = recordOf(hit._source);
+      rules.forEach((rule, i) => {
+        const found = termOf(rule, hit, record);
+        if (!found) return;
+        const byTerm = out[i] as Map<string, FreshTerm[]>;
+        let list = byTerm.get(found.term);
+        if (!list) byTerm.set(found.term, (list = []));
+        list.push({ occurrence: found.occurrence, facts: factsOf(hit) });
+      });
+    }
+  }
+  return out;
+}
+
+/**
+ * Builds the term store of `rule` from every event the index holds (oldest first), as a rule version's first pass
+ * does. Memory holds the runs of every term.
+ */
+async function buildTermStore(ctx: BatchContext, rule: NewTermsRule): Promise<void> {
+  const terms = new Map<string, TermRun[]>();
+  for await (const page of streamEvents(ctx.client, ctx.names, and(candidateQuery(rule)), { source: STORED_RECORD_FIELDS, pageSize: ctx.pageSize, signal: ctx.signal })) {
+    for (const hit of page) {
+      const found = termOf(rule, hit, recordOf(hit._source));
+      if (!found) continue;
+      const o = found.occurrence;
+      const runs = terms.get(found.term);
+      const last = runs?.[runs.length - 1];
+      if (!runs || !last) terms.set(found.term, [{ first: o, last: o }]);
+      // the index streams in (eventTime, id) order: each occurrence extends the last run or starts one
+      else if (compareOccurrences(o, last.last) >= 0) {
+        if (o.t - last.last.t < rule.historyMs) last.last = o;
+        else runs.push({ first: o, last: o });
+      } else terms.set(found.term, addOccurrence(runs, o, rule.historyMs));
+    }
+  }
+  if (ctx.signal?.aborted) throw new Error(`building the new-terms store of rule ${rule.id} was stopped`);
+  await ctx.terms.build(rule, terms);
+}
+
+interface OpenFinding {
+  id: string;
+  eventIds: string[];
+  eventTime: string;
+  groupKey?: string;
+}
+
+/** Longest groupKey the findings index keeps as a term (its keyword mapping's ignore_above). */
+const MAX_INDEXED_KEY_CHARS = 1024;
+const TERMS_PER_REQUEST = 1000;
+
+/**
+ * The live findings of `rule` (not yet superseded) about these terms whose event time lies in [fromMs, toMs], paged
+ * by id. A term too long for the index's keyword is looked for among all of the rule's findings in that time.
+ */
+async function openFindingsOf(ctx: BatchContext, rule: NewTermsRule, terms: string[], fromMs: number, toMs: number): Promise<OpenFinding[]> {
+  const base = [{ term: { ruleId: rule.id } }, { term: { ruleVersion: rule.version } }, { term: { source: 'live' } }, range(fromMs, toMs)];
+  const short = terms.filter((t) => t.length <= MAX_INDEXED_KEY_CHARS);
+  const long = new Set(terms.filter((t) => t.length > MAX_INDEXED_KEY_CHARS));
+  const selections: Array<{ clause?: object; keep?: Set<string> }> = [];
+  for (let i = 0; i < short.length; i += TERMS_PER_REQUEST) selections.push({ clause: { terms: { groupKey: short.slice(i, i + TERMS_PER_REQUEST) } } });
+  if (long.size > 0) selections.push({ keep: long });
+  const out: OpenFinding[] = [];
+  for (const sel of selections) {
+    let after: unknown[] | undefined;
+    for (;;) {
+      let hits: Array<{ _source: OpenFinding; sort?: unknown[] }>;
+      try {
+        const res = await ctx.client.search({
+          index: ctx.names.findingsIndex,
+          body: {
+            size: 5000,
+            _source: ['id', 'eventIds', 'eventTime', 'groupKey'],
+            sort: [{ id: 'asc' }],
+            ...(after ? { search_after: after } : {}),
+            query: { bool: { filter: sel.clause ? [...base, sel.clause] : base, must_not: [{ term: { statusBy: SUPERSEDED_BY } }] } },
+          } as never,
+          ignore_unavailable: true,
+          allow_no_indices: true,
+        });
+        hits = (res.body as unknown as { hits: { hits: Array<{ _source: OpenFinding; sort?: unknown[] }> } }).hits.hits;
+      } catch (err) {
+        throw toOpenSearchError(err, `reading the new-terms findings of rule ${rule.id} from ${ctx.names.findingsIndex}`);
+      }
+      for (const h of hits) if (!sel.keep || sel.keep.has(h._source.groupKey ?? '')) out.push(h._source);
+      if (hits.length < 5000) break;
+      after = hits[hits.length - 1]?.sort;
+      if (!after) break;
+    }
+  }
+  return out;
+}
+
+/**
+ * New terms, from the rule's term store (term-store.ts): the new events' terms are looked up, their occurrences
+ * added, and a new event fires when it is the first occurrence of a run; the answer does not depend on the order
+ * events were ingested in. A finding written earlier whose event is no longer the first occurrence (history older
+ * than it was ingested later) is closed as superseded: one open finding per first occurrence. The store is written
+ * before the findings are: a pass repeated after a crash finds its occurrences held and decides the same.
+ */
+async function newTermsWrites(ctx: BatchContext, rule: NewTermsRule, fresh: Map<string, FreshTerm[]>): Promise<FindingWrite[]> {
+  if (fresh.size === 0) return [];
+  if (!(await ctx.terms.isBuilt(rule))) await buildTermStore(ctx, rule);
+  const terms = [...fresh.keys()];
+  const stored = await ctx.terms.read(rule, terms);
+  const runsOf = new Map<string, TermRun[]>();
+  const changes: Array<{ term: string; read: string; runs: TermRun[] }> = [];
+  let minMs = Infinity;
+  let maxMs = -Infinity;
+  for (const [term, events] of fresh) {
+    const state = stored.get(term) ?? { read: '', runs: [] };
+    let runs = state.runs;
+    for (const e of events) {
+      runs = addOccurrence(runs, e.occurrence, rule.historyMs);
+      minMs = Math.min(minMs, e.occurrence.t);
+      maxMs = Math.max(maxMs, e.occurrence.t);
+    }
+    runsOf.set(term, runs);
+    if (encodeRuns(runs) !== state.read) changes.push({ term, read: state.read, runs });
+  }
   const now = ctx.now();
   const writes: FindingWrite[] = [];
-  const created = matches.filter((m) => fresh.ids.has(m.eventIds[0] ?? '')).map((m) => findingFromMatch(rule, m, 'live', now));
-  for (const doc of await withEventFacts(ctx.client, ctx.names, created)) writes.push({ op: 'create', doc });
-  const doubted = existing.filter((f) => f.eventIds[0] !== undefined && !firsts.has(f.eventIds[0]));
-  const read = await eventsInQuery(ctx, query, doubted.map((f) => f.eventIds[0] as string));
-  for (const f of doubted) {
-    if (!read.has(f.eventIds[0] as string)) continue;
+  for (const [term, events] of fresh) {
+    const runs = runsOf.get(term) as TermRun[];
+    for (const e of events) {
+      if (!isNewTerm(runs, e.occurrence)) continue;
+      writes.push({ op: 'create', doc: buildFinding(newTermsFindingId(rule.id, rule.version, e.occurrence.id), ruleFacts(rule), [e.facts], { groupKey: term, source: 'live', now }) });
+    }
+  }
+  // only a finding within a history span after a new event can lose its first place to it
+  for (const f of await openFindingsOf(ctx, rule, terms, minMs, maxMs + rule.historyMs)) {
+    const runs = runsOf.get(f.groupKey ?? '');
+    const id = f.eventIds[0];
+    const t = Date.parse(f.eventTime);
+    if (!runs || id === undefined || Number.isNaN(t) || !isCovered(runs, { t, id }, rule.historyMs)) continue;
     writes.push({
       op: 'update',
       id: f.id,
       fields: { status: 'closed', statusBy: SUPERSEDED_BY, statusAt: now.toISOString(), statusReason: 'superseded: an earlier occurrence of these terms was ingested after this finding' },
     });
   }
+  await ctx.terms.write(rule, changes);
   return writes;
-}
-
-const IDS_PER_REQUEST = 1000;
-
-/**
- * Which of these events the re-evaluation above read (only for those is their absence from the matches meaningful):
- * one request per thousand ids, so a pass costs the same whatever number of findings the history holds.
- */
-async function eventsInQuery(ctx: BatchContext, query: object, eventIds: string[]): Promise<Set<string>> {
-  const found = new Set<string>();
-  for (let i = 0; i < eventIds.length; i += IDS_PER_REQUEST) {
-    const chunk = eventIds.slice(i, i + IDS_PER_REQUEST);
-    const res = await ctx.client.search({
-      index: ctx.names.eventsAlias,
-      body: { size: chunk.length, _source: ['id'], query: and(query, { ids: { values: chunk } }) } as never,
-      ignore_unavailable: true,
-      allow_no_indices: true,
-    });
-    for (const h of (res.body as unknown as { hits: { hits: Array<{ _id: string; _source?: { id?: string } }> } }).hits.hits) found.add(h._source?.id ?? h._id);
-  }
-  return found;
 }
 
 /** The findings of `rules` over the events that `filter` selects (the files just indexed). */
@@ -169,13 +282,26 @@ export async function evaluateBatch(ctx: BatchContext, rules: CompiledRule[], fi
       }
     },
   });
+  const newTerms = rules.filter((r): r is NewTermsRule => r.kind === 'new_terms');
+  await ctx.terms.retainOnly(newTerms);
+  let fresh: Array<Map<string, FreshTerm[]>> | undefined;
+  try {
+    if (newTerms.length > 1) fresh = await freshTerms(ctx, filter, newTerms);
+  } catch (err) {
+    // a query the cluster refuses: each rule reads its own events below, so only the broken one is skipped
+    if (!ctx.onRuleError || isRetryable(err)) throw err;
+  }
   for (const rule of rules) {
     try {
       if (rule.kind === 'correlation') writes.push(...(await correlationWrites(ctx, filter, rule)));
-      else if (rule.kind === 'new_terms') writes.push(...(await newTermsWrites(ctx, filter, rule)));
+      else if (rule.kind === 'new_terms') {
+        const own = fresh?.[newTerms.indexOf(rule)] ?? ((await freshTerms(ctx, filter, [rule]))[0] as Map<string, FreshTerm[]>);
+        writes.push(...(await newTermsWrites(ctx, rule, own)));
+      }
     } catch (err) {
-      // outages fail the pass (the files stay pending); a rule the cluster refuses only loses its own findings
-      if (!ctx.onRuleError || isRetryable(err)) throw err;
+      // outages and store conflicts fail the pass (the files stay pending); a rule the cluster refuses only loses
+      // its own findings
+      if (!ctx.onRuleError || isRetryable(err) || err instanceof TermStoreConflict) throw err;
       ctx.onRuleError(rule, err);
     }
   }
