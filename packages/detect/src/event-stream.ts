@@ -5,6 +5,8 @@ export interface EventHit {
   _id: string;
   _source: Record<string, unknown>;
   sort?: unknown[];
+  /** The names of the named queries the hit matches. */
+  matched_queries?: string[];
 }
 
 export interface StreamOptions {
