@@ -16,7 +16,7 @@ export interface DetectorDeps {
 }
 
 export interface DetectorOptions {
-  /** Pause between passes when nothing is pending. */
+  /** Pause between passes when nothing is pending; a file this process reports as indexed ends it at once. */
   intervalMs?: number;
   /** How often the applied rule set is read again (changes apply within this time, no restart). */
   ruleRefreshMs?: number;
@@ -79,6 +79,27 @@ export function startDetector(deps: DetectorDeps, options: DetectorOptions = {})
     return alerts.loaded;
   }
   let running: Promise<number> | undefined;
+  // a file reported while the loop idles wakes it; one reported during a pass makes the next idle end at once
+  let woken = false;
+  let wakeUp: (() => void) | undefined;
+  function idle(ms: number): Promise<void> {
+    if (woken || abort.signal.aborted) {
+      woken = false;
+      return Promise.resolve();
+    }
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        abort.signal.removeEventListener('abort', done);
+        wakeUp = undefined;
+        woken = false;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      abort.signal.addEventListener('abort', done, { once: true });
+      wakeUp = done;
+    });
+  }
   const retentionSweepMs = options.retentionSweepMs ?? DEFAULT_FINDINGS_RETENTION_SWEEP_MS;
   let sweptAtMs = -Infinity;
 
@@ -160,12 +181,17 @@ export function startDetector(deps: DetectorDeps, options: DetectorOptions = {})
         failures++;
         if (failures === 1 || failures % 10 === 0) logger.warn({ err, failures }, 'detection pass failed; files stay pending and are evaluated again');
       }
-      await sleep(intervalMs, abort.signal);
+      // after a failure the full interval, so that a failing pass is not repeated as fast as files arrive
+      await (failures === 0 ? idle(intervalMs) : sleep(intervalMs, abort.signal));
     }
   })();
 
   return {
-    fileIndexed: (file) => pending.add(file, now().getTime()),
+    async fileIndexed(file) {
+      await pending.add(file, now().getTime());
+      woken = true;
+      wakeUp?.();
+    },
     drain,
     async stop() {
       abort.abort();
