@@ -93,6 +93,7 @@ describe('error answers', () => {
       [call(api, 'GET', '/v1/events', `TSAAAAAAAAAAAAAAAAAA.${adminKey.secret}`), 401, 'UNAUTHORIZED'],
       [call(api, 'GET', `/v1/events?accounts=${ACCOUNT_B}`, scoped), 403, 'FORBIDDEN', /^accounts: /],
       [call(api, 'GET', '/v1/stats', scoped), 403, 'FORBIDDEN'],
+      [call(api, 'GET', '/v1/files', scoped), 403, 'FORBIDDEN', /^files: /],
       [call(api, 'GET', '/v1/nope', admin), 404, 'NOT_FOUND'],
       [call(api, 'GET', '/v1/events/no-such-event', admin), 404, 'NOT_FOUND', /^eventId: /],
       [call(api, 'POST', '/v1/events', admin, '{"acount": ["1"]}'), 400, 'VALIDATION_FAILED', /^acount: /],

@@ -253,7 +253,7 @@ export function buildOpenApiDocument(version = '0.1.0'): Record<string, unknown>
       '/v1/files': {
         get: {
           summary:
-            'The file ledger: each ingested log file (bucket, key, etag, SHA-256, records read, documents created, duplicates, dead-lettered, conflicts, first/last eventTime, status), by key; a key limited to accounts or regions sees only their files (lists: repeat a parameter or separate with commas)',
+            'The file ledger: each ingested log file (bucket, key, etag, SHA-256, records read, documents created, duplicates, dead-lettered, conflicts, first/last eventTime, status), by key; unrestricted keys only: a key limited to accounts or regions is refused with 403 (lists: repeat a parameter or separate with commas)',
           parameters: Object.keys(FilesRequestSchema.shape).map((name) => ({ name, in: 'query', required: false, schema: { $ref: `#/components/schemas/FilesRequest/properties/${name}` } })),
           responses: { '200': { description: 'a page of ledger entries', ...json('FilesResponse') }, ...errors(400, 401, 403, 503) },
         },

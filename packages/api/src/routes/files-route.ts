@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { listFiles, parseFilesRequest } from '@trailscope/evidence';
 import { TrailscopeError, type Names } from '@trailscope/model';
+import { isUnrestricted } from '@trailscope/query';
 import type { OpenSearchClient } from '@trailscope/runtime';
 
 export interface FilesRouteDeps {
@@ -27,13 +28,15 @@ export function filesInputFromQuery(query: Record<string, string | string[] | un
 }
 
 /**
- * GET /v1/files: the file ledger, by key, a page at a time. A key limited to accounts or regions sees only the
- * files of those (and is refused, FORBIDDEN, when it asks for others).
+ * GET /v1/files: the file ledger, by key, a page at a time, for keys without an account or region limit only (as
+ * /v1/stats): the ledger describes the ingest of the whole bucket, so a key limited to accounts or regions is
+ * refused, FORBIDDEN, whatever it asks.
  */
 export function registerFilesRoute(app: FastifyInstance, deps: FilesRouteDeps): void {
   app.get('/v1/files', async (request) => {
     const auth = request.auth;
     if (!auth) throw new TrailscopeError('UNAUTHORIZED', 'authorization: missing or invalid API key');
+    if (!isUnrestricted(auth.scope)) throw new TrailscopeError('FORBIDDEN', 'files: only keys without an account or region limit may read the file ledger');
     const req = parseFilesRequest(filesInputFromQuery(request.query as Record<string, string | string[]>));
     return listFiles(deps.client, deps.names, req, auth.scope);
   });
