@@ -152,8 +152,10 @@ describe('trailscope export', () => {
   it.each(['ndjson', 'cloudtrail'] as const)('--resume after an interruption finishes a %s export with every event exactly once', async (format) => {
     const out = path.join(dir, `resume-${format}`);
     const target = format === 'ndjson' ? fileTarget(path.join(out, 'events.ndjson')) : directoryTarget(out);
-    const options = { format, filters: { accounts: [ACCOUNT_A] }, scope: UNRESTRICTED, checkpointEvents: 7, maxEventsPerFile: 5 } as const;
-    await expect(exportEvents(source.opensearch, source.config.names, { ...options, target: interrupted(target, 30) })).rejects.toThrow('interrupted');
+    // pages of 16 events: the export reads many pages (each while the one before is written) on either side of the interruption
+    const options = { format, filters: { accounts: [ACCOUNT_A] }, scope: UNRESTRICTED, checkpointEvents: 7, maxEventsPerFile: 5, pageSize: 16 } as const;
+    // ndjson is written a checkpoint (or a page) at a time, cloudtrail a gzip chunk of a log file at a time
+    await expect(exportEvents(source.opensearch, source.config.names, { ...options, target: interrupted(target, format === 'ndjson' ? 10 : 30) })).rejects.toThrow('interrupted');
     const manifest = await exportEvents(source.opensearch, source.config.names, { ...options, target, resume: true });
     const expected = await eventsOf(source.opensearch, source.config, { accounts: [ACCOUNT_A] });
     expect(manifest.events).toBe(expected.size);

@@ -27,6 +27,7 @@ export { deriveCursorKey, localCursorBinding } from './cursor';
 export { createPitLimiter } from './pit-limiter';
 export { type TypedEvent } from './typed-event';
 export { releaseCursor, search, type SearchOptions } from './search';
+export { DEFAULT_SCAN_PAGE_SIZE, scanEvents, type ScanHit, type ScanOptions, type ScanPage, type ScanPosition } from './scan';
 export { count } from './count';
 export { aggregate, type AggBucket } from './aggregate';
 export { getEvent } from './get-event';

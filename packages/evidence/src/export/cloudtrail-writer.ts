@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { createGzip, type Gzip } from 'node:zlib';
-import type { TypedEvent } from '@trailscope/query';
 import type { FileOutput, OutputTarget, WrittenFile } from './output-target';
 
 interface OpenFile {
@@ -9,12 +8,26 @@ interface OpenFile {
   gzip: Gzip;
   pump: Promise<void>;
   events: number;
+  /** Text not yet handed to gzip: each write to a zlib stream is a round trip to the thread pool, so records go in batches. */
+  pending: string;
 }
+
+/** Text a file gathers before it goes to gzip. */
+const GZIP_BATCH_CHARS = 64 * 1024;
 
 const pad = (n: number) => String(n).padStart(2, '0');
 
+/** What the writer needs of an event: its record as delivered, and what places it in CloudTrail's key layout. */
+export interface CloudTrailEvent {
+  raw: string;
+  eventTime: string;
+  account: string;
+  region?: string | undefined;
+  orgId?: string | undefined;
+}
+
 /** CloudTrail's key of a log file for the account/region/day of `e`, named after its first event's minute. */
-function keyFor(e: TypedEvent): string {
+function keyFor(e: CloudTrailEvent): string {
   const t = new Date(e.eventTime);
   const [y, m, d, hh, mm] = [t.getUTCFullYear(), pad(t.getUTCMonth() + 1), pad(t.getUTCDate()), pad(t.getUTCHours()), pad(t.getUTCMinutes())];
   const region = e.region || 'unknown-region';
@@ -22,7 +35,7 @@ function keyFor(e: TypedEvent): string {
   return `${root}${e.account}_CloudTrail_${region}_${y}${m}${d}T${hh}${mm}Z_${randomBytes(8).toString('hex')}.json.gz`;
 }
 
-function groupOf(e: TypedEvent): string {
+function groupOf(e: CloudTrailEvent): string {
   return `${e.orgId ?? ''}/${e.account}/${e.region ?? ''}/${e.eventTime.slice(0, 10)}`;
 }
 
@@ -46,7 +59,7 @@ export class CloudTrailWriter {
     private readonly maxOpenFiles = 32,
   ) {}
 
-  async write(e: TypedEvent & { raw: string }): Promise<void> {
+  async write(e: CloudTrailEvent): Promise<void> {
     const group = groupOf(e);
     let file = this.open.get(group);
     if (file) {
@@ -60,8 +73,9 @@ export class CloudTrailWriter {
       file = await this.start(keyFor(e));
       this.open.set(group, file);
     }
-    await gzipWrite(file.gzip, `${file.events === 0 ? '' : ','}${e.raw}`);
+    file.pending += file.events === 0 ? e.raw : `,${e.raw}`;
     file.events += 1;
+    if (file.pending.length >= GZIP_BATCH_CHARS) await this.flushPending(file);
     if (file.events >= this.maxEventsPerFile) await this.close(group);
   }
 
@@ -78,14 +92,20 @@ export class CloudTrailWriter {
     })();
     // the pump's failure is awaited at close; keep it from being reported as unhandled meanwhile
     pump.catch(() => undefined);
-    await gzipWrite(gzip, '{"Records":[');
-    return { path, out, gzip, pump, events: 0 };
+    return { path, out, gzip, pump, events: 0, pending: '{"Records":[' };
+  }
+
+  private async flushPending(file: OpenFile): Promise<void> {
+    const text = file.pending;
+    file.pending = '';
+    await gzipWrite(file.gzip, text);
   }
 
   private async close(group: string): Promise<void> {
     const file = this.open.get(group);
     if (!file) return;
     this.open.delete(group);
+    await this.flushPending(file);
     file.gzip.end(']}');
     await file.pump;
     this.written.push(await file.out.close(file.events));

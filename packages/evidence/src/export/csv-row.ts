@@ -18,6 +18,22 @@ export const CSV_COLUMNS = [
   'AWS region',
 ] as const;
 
+/** The `_source` paths the columns are made of (an export to csv reads only these). */
+export const CSV_SOURCE_FIELDS = [
+  'eventTime',
+  'userIdentity',
+  'eventName',
+  'resources',
+  'eventSource',
+  'sourceIPAddress',
+  'errorCode',
+  'requestID',
+  'eventID',
+  'readOnly',
+  'account',
+  'region',
+] as const;
+
 /**
  * A spreadsheet reads a cell starting with = + - @ (or a tab or carriage return, which some strip first) as a
  * formula: such a value from a record (a user agent, a resource name an attacker chose) could run one on an

@@ -1,17 +1,17 @@
 import { stringify } from 'csv-stringify/sync';
 import type { OpenSearchClient } from '@trailscope/runtime';
-import { TrailscopeError, type Names } from '@trailscope/model';
+import { FIELDS, TrailscopeError, type Names } from '@trailscope/model';
 import {
-  MAX_PAGE_SIZE,
   parseSearchRequest,
   resolveTimeRange,
-  search,
+  scanEvents,
   type Scope,
+  type ScanHit,
   type SearchOptions,
   type TypedEvent,
 } from '@trailscope/query';
-import { CloudTrailWriter } from './cloudtrail-writer';
-import { CSV_COLUMNS, csvRowOf } from './csv-row';
+import { CloudTrailWriter, type CloudTrailEvent } from './cloudtrail-writer';
+import { CSV_COLUMNS, CSV_SOURCE_FIELDS, csvRowOf } from './csv-row';
 import type { FileOutput, OutputTarget, WrittenFile } from './output-target';
 
 /** RFC 4180: CRLF between records, fields quoted when they hold a quote, comma or line break. */
@@ -23,6 +23,8 @@ export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 export interface ExportPosition {
   eventTime: string;
   id: string;
+  /** eventTime as epoch milliseconds, the sort value paging continues after (absent in older checkpoints). */
+  eventTimeMs?: number;
 }
 
 export interface ExportManifest {
@@ -59,7 +61,10 @@ export interface ExportOptions {
   resume?: boolean;
   /** Name of the single file of ndjson/csv in a directory or S3 prefix. */
   fileName?: string;
+  /** The caller's point-in-time limit (the API key's, under `cursorBinding.principal`), deadline and abort signal. */
   search?: Pick<SearchOptions, 'cursorBinding' | 'pitLimiter' | 'signal' | 'timeoutMs'>;
+  /** Events a page read from OpenSearch. */
+  pageSize?: number;
   /** Called after each page with events exported so far and the total the query matches. */
   onProgress?: (done: number, total: number) => void;
   checkpointEvents?: number;
@@ -67,8 +72,19 @@ export interface ExportOptions {
   nowMs?: number;
 }
 
-const after = (e: { eventTime: string; id: string }, p: ExportPosition | undefined) =>
-  !p || e.eventTime > p.eventTime || (e.eventTime === p.eventTime && e.id > p.id);
+/**
+ * What each format reads of a document: the raw record alone for ndjson; for cloudtrail also what places it in
+ * CloudTrail's key layout; for csv only its columns (the raw record is not needed). The position comes from the
+ * sort values.
+ */
+const SOURCE_FIELDS: Record<ExportFormat, readonly string[]> = {
+  ndjson: [FIELDS.raw],
+  cloudtrail: [FIELDS.raw, FIELDS.eventTime, FIELDS.account, FIELDS.region, FIELDS.orgId],
+  csv: CSV_SOURCE_FIELDS,
+};
+
+/** Text is handed to the output in chunks of about this size (and at every checkpoint). */
+const WRITE_CHUNK_CHARS = 256 * 1024;
 
 function pinned(filters: Record<string, unknown>, nowMs: number): Record<string, unknown> {
   const request = parseSearchRequest(filters);
@@ -80,9 +96,11 @@ function pinned(filters: Record<string, unknown>, nowMs: number): Record<string,
 }
 
 /**
- * Exports every event a search matches, oldest first, paging with search_after in a point in time: memory is one
- * page and the open files, whatever the count. Every `checkpointEvents` events the output is brought to a
- * consistent point and the position saved beside it (directories and files), so `resume` goes on from there.
+ * Exports every event a search matches, oldest first, through `scanEvents` (search_after in a point in time, the
+ * next page read while this one is written, each hit carrying only what the format needs): memory is two pages
+ * and the open files, whatever the count. Single-file formats are written in chunks of a few hundred KiB. Every
+ * `checkpointEvents` events the output is brought to a consistent point and the position (eventTime, id) saved
+ * beside it (directories and files), so `resume` goes on right after it.
  */
 export async function exportEvents(client: OpenSearchClient, names: Pick<Names, 'eventsAlias' | 'namespace'>, options: ExportOptions): Promise<ExportManifest> {
   const { format, target } = options;
@@ -136,32 +154,68 @@ export async function exportEvents(client: OpenSearchClient, names: Pick<Names, 
     await target.writeState(JSON.stringify(snapshot));
   };
 
+  // the events since the last write (single-file formats): lines of ndjson, rows of csv
+  let pendingText = '';
+  let pendingRows: string[][] = [];
+  let pendingChars = 0;
+  const writePending = async () => {
+    if (pendingRows.length > 0) {
+      pendingText += stringify(pendingRows, CSV_OPTIONS);
+      pendingRows = [];
+    }
+    pendingChars = 0;
+    if (pendingText === '') return;
+    const text = pendingText;
+    pendingText = '';
+    await (out as FileOutput).write(text);
+  };
+
+  const rawOf = (hit: ScanHit): string => {
+    const raw = hit.source[FIELDS.raw];
+    if (typeof raw !== 'string') throw new TrailscopeError('INTERNAL', `export: event ${hit.id} has no stored record`);
+    return raw;
+  };
+
   let sinceCheckpoint = 0;
-  let cursor: string | undefined;
-  const from = position && (query.from === undefined || position.eventTime > String(query.from)) ? position.eventTime : query.from;
-  const base = { ...query, from, sort: 'asc', pageSize: MAX_PAGE_SIZE, includeRaw: true };
-  let total: number | undefined;
-  do {
-    const page = await search(client, names, parseSearchRequest({ ...base, cursor }), options.scope, options.search ?? {});
-    total ??= events + page.total;
-    for (const e of page.events as Array<TypedEvent>) {
-      if (!after(e, position)) continue;
-      if (typeof e.raw !== 'string') throw new TrailscopeError('INTERNAL', `export: event ${e.id} has no stored record`);
-      const withRaw = e as TypedEvent & { raw: string };
-      if (format === 'ndjson') await (out as FileOutput).write(`${withRaw.raw}\n`);
-      else if (format === 'csv') await (out as FileOutput).write(stringify([csvRowOf(withRaw)], CSV_OPTIONS));
-      else await (writer as CloudTrailWriter).write(withRaw);
+  const request = parseSearchRequest(query);
+  const after = position ? { eventTimeMs: position.eventTimeMs ?? Date.parse(position.eventTime), id: position.id } : undefined;
+  const scan = scanEvents(client, names, request, options.scope, {
+    source: SOURCE_FIELDS[format],
+    ...(after ? { after } : {}),
+    ...(options.pageSize !== undefined ? { pageSize: options.pageSize } : {}),
+    ...(options.search?.pitLimiter ? { pitLimiter: options.search.pitLimiter, principal: options.search.cursorBinding?.principal ?? '' } : {}),
+    ...(options.search?.signal ? { signal: options.search.signal } : {}),
+    ...(options.search?.timeoutMs !== undefined ? { timeoutMs: options.search.timeoutMs } : {}),
+    nowMs,
+  });
+  for await (const page of scan) {
+    for (const hit of page.hits) {
+      if (format === 'ndjson') {
+        const raw = rawOf(hit);
+        pendingText += `${raw}\n`;
+        pendingChars += raw.length + 1;
+      } else if (format === 'csv') {
+        const row = csvRowOf({ ...(hit.source as unknown as TypedEvent), id: hit.id });
+        pendingRows.push(row);
+        for (const cell of row) pendingChars += cell.length + 1;
+      } else {
+        const s = hit.source as Partial<CloudTrailEvent>;
+        await (writer as CloudTrailWriter).write({ raw: rawOf(hit), eventTime: typeof s.eventTime === 'string' ? s.eventTime : new Date(hit.eventTimeMs).toISOString(), account: String(s.account ?? ''), region: s.region, orgId: s.orgId });
+      }
       events += 1;
       sinceCheckpoint += 1;
-      position = { eventTime: e.eventTime, id: e.id };
+      position = { eventTime: new Date(hit.eventTimeMs).toISOString(), eventTimeMs: hit.eventTimeMs, id: hit.id };
       if (sinceCheckpoint >= checkpointEvents) {
+        await writePending();
         await checkpoint();
         sinceCheckpoint = 0;
+      } else if (pendingChars >= WRITE_CHUNK_CHARS) {
+        await writePending();
       }
     }
-    cursor = page.cursor;
-    options.onProgress?.(events, Math.max(total, events));
-  } while (cursor);
+    await writePending();
+    options.onProgress?.(events, Math.max(page.total, events));
+  }
 
   if (out) files.push(await out.close(events));
   if (writer) {
