@@ -1,4 +1,6 @@
 import { createHash, generateKeyPairSync, sign } from 'node:crypto';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip, gunzipSync, gzipSync } from 'node:zlib';
@@ -7,9 +9,10 @@ import { exportEvents, parsePublicKeys, streamTarget, validateTrail } from '@tra
 import { createRandom, gzipLogFile, logFileKey, makeRecord } from '@trailscope/fixtures';
 import { createBulkWriter, installTemplates } from '@trailscope/indexer';
 import { parseLogFile } from '@trailscope/parser';
-import { UNRESTRICTED } from '@trailscope/query';
+import { DEFAULT_SCAN_PAGE_SIZE, UNRESTRICTED } from '@trailscope/query';
 import { createLogger, createOpenSearchClient, type Config, type OpenSearchClient } from '@trailscope/runtime';
 import type { Scenario } from '../bench-context';
+import { CLI_BIN, lastJsonLine, runNode } from '../child-process';
 import { createBenchS3, deleteBucket, ensureBucket, uploadAll } from '../bench-buckets';
 import { fmtInt, fmtMiB, fmtNum, round } from '../format';
 import { PeakRssSampler } from '../proc-memory';
@@ -118,9 +121,12 @@ async function seedEvents(client: OpenSearchClient, config: Config, files: LogFi
   return stats.indexed + stats.duplicates;
 }
 
-/** A plain scroll of `_source.raw` over the read alias: the baseline of export. */
+/**
+ * The baseline of export: a plain scroll over the read alias in index order (`_doc`, the cheapest order there is),
+ * of `_source.raw` (all an ndjson export reads of a document), as many hits a page as the export reads.
+ */
 async function plainScroll(client: OpenSearchClient, index: string): Promise<{ events: number; bytes: number }> {
-  let res = await client.search({ index, scroll: '2m', body: { size: 1000, sort: ['_doc'], _source: ['raw'] } as never });
+  let res = await client.search({ index, scroll: '2m', body: { size: DEFAULT_SCAN_PAGE_SIZE, sort: ['_doc'], _source: ['raw'] } as never });
   let events = 0;
   let bytes = 0;
   let scrollId = (res.body as { _scroll_id?: string })._scroll_id;
@@ -180,7 +186,8 @@ export const evidenceScenario: Scenario = {
     out.method.push(
       `A signed hourly digest chain per region (${REGIONS.length} regions, ${FILES_PER_HOUR} log files per region and hour, ${EVENTS_PER_FILE} events each) on the stack's S3 server.`,
       'Validate, ours: `validateTrail` as `trailscope validate` runs it (16 log files fetched and hashed at once), in this process. Baseline: the same log files downloaded, gunzipped and hashed one after another. Two rounds each, alternating; the faster counts.',
-      'Export, ours: `exportEvents` with format ndjson into a discarding stream, as `trailscope export` runs it (point in time + search_after, oldest first). Baseline: a plain scroll (1,000 hits a page, `_doc` order) of the same `_source.raw`. Over the ingest scenario\'s namespace when it ran before, else over the events of the validate data, indexed here. Peak RSS is this process\'s (the bench), sampled every 20 ms: a diagnostic.',
+      `Validate peak RSS: \`trailscope validate --bucket B --public-keys FILE --json\` in a child process (peak RSS from /proc, VmHWM), over the hours up to the middle of the trail (\`--to\`) and over all of it, about twice the log files; two rounds, the higher peak of each counts.`,
+      `Export, ours: \`exportEvents\` with format ndjson into a discarding stream, as \`trailscope export\` runs it (point in time + search_after on eventTime and id, oldest first, ${fmtInt(DEFAULT_SCAN_PAGE_SIZE)} hits a page reading \`_source.raw\` only, the next page requested while one is written, every byte hashed for the manifest). Baseline: a plain scroll (${fmtInt(DEFAULT_SCAN_PAGE_SIZE)} hits a page, \`_doc\` order, one page after another) of the same \`_source.raw\`, nothing done with the hits but counting them. Over the ingest scenario's namespace when it ran before, else over the events of the validate data, indexed here. Peak RSS is this process's (the bench), sampled every 20 ms: a diagnostic.`,
     );
 
     const validateRounds: number[] = [];
@@ -207,6 +214,51 @@ export const evidenceScenario: Scenario = {
       ratioMeaning: 'speed-up: baseline s ÷ ours s',
       goal: '≥ 2× faster',
       met: base / ours >= 2,
+    });
+
+    // peak RSS of `trailscope validate` as the file count doubles: the first half of the hours (--to), then all of them
+    const keysDir = path.join(ctx.dataDir, `evidence-${ctx.runId}`);
+    mkdirSync(keysDir, { recursive: true });
+    const keysFile = path.join(keysDir, 'public-keys.json');
+    writeFileSync(keysFile, publicKeysJson);
+    const halfHours = Math.floor(hours / 2);
+    const halfTo = iso(T0 + halfHours * HOUR);
+    const cliValidate = async (label: string, extra: string[]) => {
+      const res = await runNode({ args: [CLI_BIN, 'validate', '--bucket', bucket, '--public-keys', keysFile, '--json', ...extra], env: stack.envFor(ns), label, profileDir: ctx.profileDir });
+      const summary = lastJsonLine(res.stdout, label).summary as { valid: boolean; logFiles: { valid: number; total: number } };
+      if (!summary.valid) throw new Error(`${label}: validate found the bench trail invalid: ${JSON.stringify(summary)}`);
+      return { files: summary.logFiles.valid, peakRssBytes: res.peakRssBytes };
+    };
+    const smallPeaks: number[] = [];
+    const largePeaks: number[] = [];
+    let smallFiles = 0;
+    let largeFiles = 0;
+    try {
+      for (let round = 0; round < 2; round += 1) {
+        const small = await cliValidate(`evidence-validate-half-${round}`, ['--to', halfTo]);
+        const large = await cliValidate(`evidence-validate-all-${round}`, []);
+        smallPeaks.push(small.peakRssBytes);
+        largePeaks.push(large.peakRssBytes);
+        smallFiles = small.files;
+        largeFiles = large.files;
+      }
+    } finally {
+      rmSync(keysDir, { recursive: true, force: true });
+    }
+    if (largeFiles !== files.length) throw new Error(`validate of the whole trail checked ${largeFiles} log files, the trail has ${files.length}`);
+    const smallPeak = Math.max(...smallPeaks);
+    const largePeak = Math.max(...largePeaks);
+    out.figures.validateRssSmallBytes = smallPeaks;
+    out.figures.validateRssLargeBytes = largePeaks;
+    out.rows.push({
+      scenario: 'evidence',
+      name: `validate peak RSS, ${fmtInt(smallFiles)} → ${fmtInt(largeFiles)} log files (trailscope validate, child processes)`,
+      ours: { value: largePeak, unit: 'B', text: `${fmtMiB(largePeak)} for ${fmtInt(largeFiles)} files` },
+      baseline: { value: smallPeak, unit: 'B', text: `${fmtMiB(smallPeak)} for ${fmtInt(smallFiles)} files`, what: `the same command over the first ${halfHours} hours (--to)` },
+      ratio: largePeak / smallPeak,
+      ratioMeaning: 'peak RSS with the larger ÷ the smaller file count',
+      goal: '≤ +10%',
+      met: largePeak / smallPeak <= 1.1,
     });
 
     const ingested = ctx.shared.get('ingested') as IngestedNamespace | undefined;
@@ -247,7 +299,7 @@ export const evidenceScenario: Scenario = {
           scenario: 'evidence',
           name: `export ndjson, ${fmtInt(events)} events`,
           ours: { value: events / ex, unit: 'events/s', text: `${fmtNum(ex, 2)} s (${fmtInt(events / ex)} events/s)` },
-          baseline: { value: events / sc, unit: 'events/s', text: `${fmtNum(sc, 2)} s (${fmtInt(events / sc)} events/s)`, what: 'a plain scroll of the same _source.raw' },
+          baseline: { value: events / sc, unit: 'events/s', text: `${fmtNum(sc, 2)} s (${fmtInt(events / sc)} events/s)`, what: 'a plain scroll (_doc order) of the same _source.raw' },
           ratio: sc / ex,
           ratioMeaning: 'ours ÷ baseline events/s',
           goal: '≥ 0.8',
