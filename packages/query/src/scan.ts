@@ -1,3 +1,4 @@
+import { FIELDS } from '@trailscope/model';
 import type { OpenSearchClient } from '@trailscope/runtime';
 import { errorFacts, toOpenSearchError } from '@trailscope/runtime';
 import type { SearchFilters } from './search-filters';
@@ -43,10 +44,21 @@ export interface ScanOptions extends RequestLimits {
 
 export const DEFAULT_SCAN_PAGE_SIZE = 2000;
 
+/** A window is sized to hold about this many pages (see scanEvents). */
+const WINDOW_PAGES = 4;
+
+interface Window {
+  /** Inclusive, epoch milliseconds. */
+  lo: number;
+  /** Exclusive. */
+  hi: number;
+}
+
 interface ScanBody {
   timed_out?: boolean;
   pit_id?: string;
   hits: { total?: { value: number } | number; hits: Array<{ _id: string; _source?: Record<string, unknown>; sort?: Array<string | number | null> }> };
+  aggregations?: { first?: { value?: number | null }; last?: { value?: number | null } };
 }
 
 function isMissingPit(err: unknown): boolean {
@@ -60,6 +72,14 @@ function isMissingPit(err: unknown): boolean {
  * and the next page requested as soon as the current one arrives, so OpenSearch reads it while the caller writes
  * this one. Memory is two pages whatever the count. Unlike `search` there is no cursor to hand out: the position
  * is the last hit's (eventTime, id), which is also where a resumed scan starts.
+ *
+ * Event indices keep their segments sorted newest first, so an oldest-first page cannot stop early: it reads every
+ * matching event after the position, and paging a whole index that way costs the square of its size (a million
+ * events took a quarter of an hour). The scan therefore reads in time windows, each bounded by a range on
+ * eventTime and meant to hold a few pages: a page then reads one window's events, not every later one. The first
+ * request (an aggregation) gives the total and the first and last eventTime, from which the first window is sized;
+ * each later window is halved when it held many pages and doubled when it held few (so gaps of years cost a few
+ * empty windows).
  *
  * The point in time is opened on the first page and closed when the scan ends, early or not. When none can be
  * opened (the caller's or the cluster's limit), or it expires between pages, reading goes on from the position in
@@ -103,17 +123,16 @@ export async function* scanEvents(
     await closePit(client, id);
   };
 
-  const fetchPage = async (after: Array<string | number | null> | undefined, countTotal: boolean): Promise<ScanBody> => {
-    const body: Record<string, unknown> = { query, sort, size: pageSize, track_total_hits: countTotal, _source: source, ...searchTimeout(options) };
-    if (after) body.search_after = after;
-    const send = () =>
+  const within = (w: Window): Dsl => ({ bool: { filter: [query, { range: { [FIELDS.eventTime]: { gte: w.lo, lt: w.hi, format: 'epoch_millis' } } }] } });
+  const send = async (body: Record<string, unknown>): Promise<ScanBody> => {
+    const attempt = () =>
       cancellable(client, options, (transport) => {
         if (pitId) return client.search({ body: { ...body, pit: { id: pitId, keep_alive: keepAlive } } as never }, transport);
         return client.search({ index, body: body as never, ignore_unavailable: true, allow_no_indices: true }, transport);
       });
     let res;
     try {
-      res = await send();
+      res = await attempt();
     } catch (err) {
       if (!pitId || !isMissingPit(err)) throw toOpenSearchError(err, 'search', { callerQuery: true, target: index });
       // the point in time expired: go on from the same position in a new one
@@ -121,7 +140,7 @@ export async function* scanEvents(
       pitId = undefined;
       await openSnapshot();
       try {
-        res = await send();
+        res = await attempt();
       } catch (retryErr) {
         throw toOpenSearchError(retryErr, 'search', { callerQuery: true, target: index });
       }
@@ -135,24 +154,51 @@ export async function* scanEvents(
     if (pitId) limiter?.touch(principal, pitId, keepAliveMillis);
     return page;
   };
+  const fetchPage = (after: Array<string | number | null> | undefined, w: Window): Promise<ScanBody> => {
+    const body: Record<string, unknown> = { query: within(w), sort, size: pageSize, track_total_hits: false, _source: source, ...searchTimeout(options) };
+    if (after) body.search_after = after;
+    return send(body);
+  };
 
   await openSnapshot();
   // the page being read next; its failure is thrown when the caller asks for it, never as an unhandled rejection
   let pending: Promise<ScanBody> | undefined;
   try {
-    const start = options.after ? [options.after.eventTimeMs, options.after.id] : undefined;
-    pending = fetchPage(start, true);
-    let total: number | undefined;
+    const bounds = await send({ query, size: 0, track_total_hits: true, aggs: { first: { min: { field: FIELDS.eventTime } }, last: { max: { field: FIELDS.eventTime } } }, ...searchTimeout(options) });
+    const total = typeof bounds.hits.total === 'number' ? bounds.hits.total : (bounds.hits.total?.value ?? 0);
+    const first = bounds.aggregations?.first?.value;
+    const last = bounds.aggregations?.last?.value;
+    if (total === 0 || typeof first !== 'number' || typeof last !== 'number') return;
+    const end = last + 1;
+    let lo = options.after ? Math.max(first, options.after.eventTimeMs) : first;
+    if (lo >= end) return;
+    let span = Math.max(1000, Math.floor(((end - first) * pageSize * WINDOW_PAGES) / total));
+    let w: Window = { lo, hi: Math.min(end, lo + span) };
+    let position: Array<string | number | null> | undefined = options.after ? [options.after.eventTimeMs, options.after.id] : undefined;
+    let pagesInWindow = 0;
+    let hitsInWindow = 0;
+    pending = fetchPage(position, w);
     while (pending) {
       const res = await pending;
       pending = undefined;
       const raw = res.hits.hits;
-      total ??= typeof res.hits.total === 'number' ? res.hits.total : (res.hits.total?.value ?? raw.length);
-      const last = raw[raw.length - 1];
-      if (raw.length >= pageSize && last?.sort) {
-        pending = fetchPage(last.sort, false);
-        pending.catch(() => undefined);
+      pagesInWindow += 1;
+      hitsInWindow += raw.length;
+      const lastHit = raw[raw.length - 1];
+      if (lastHit?.sort) position = lastHit.sort;
+      if (raw.length >= pageSize && lastHit?.sort) {
+        pending = fetchPage(position, w);
+      } else if (w.hi < end) {
+        // the window is read: size the next one from what this one held
+        if (pagesInWindow > WINDOW_PAGES * 2) span = Math.max(1000, Math.floor(span / 2));
+        else if (hitsInWindow < (pageSize * WINDOW_PAGES) / 2 && w.hi - w.lo >= span) span *= 2;
+        lo = w.hi;
+        w = { lo, hi: Math.min(end, lo + span) };
+        pagesInWindow = 0;
+        hitsInWindow = 0;
+        pending = fetchPage(position, w);
       }
+      pending?.catch(() => undefined);
       // the sort values are the position: eventTime as epoch milliseconds, then the id (the document id for a
       // document indexed without one)
       const hits: ScanHit[] = raw.map((h) => ({ id: typeof h.sort?.[1] === 'string' ? h.sort[1] : h._id, eventTimeMs: Number(h.sort?.[0]), source: h._source ?? {} }));
