@@ -81,7 +81,7 @@ export const SIZES: Record<BenchMode, BenchSizes> = {
     consoleLoads: 30,
     consoleEvents: 1_000_000,
     evidenceLogFiles: 10_000,
-    alertFiles: 20,
+    alertFiles: 100,
   },
 };
 
