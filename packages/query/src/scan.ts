@@ -1,12 +1,12 @@
 import { FIELDS } from '@trailscope/model';
 import type { OpenSearchClient } from '@trailscope/runtime';
-import { errorFacts, toOpenSearchError } from '@trailscope/runtime';
+import { toOpenSearchError } from '@trailscope/runtime';
 import type { SearchFilters } from './search-filters';
 import type { Scope } from './scope';
 import { sortFor, toDsl, type Dsl } from './to-dsl';
 import { keepAliveMs, type PitLimiter } from './pit-limiter';
 import { assertComplete, cancellable, searchTimeout, type RequestLimits } from './cancellable';
-import { closePit, DEFAULT_PIT_KEEP_ALIVE } from './search';
+import { closePit, DEFAULT_PIT_KEEP_ALIVE, isMissingPit, openPit } from './search';
 
 /** Where a scan stands: the (eventTime in epoch milliseconds, id) of the last event read. Exclusive. */
 export interface ScanPosition {
@@ -63,11 +63,6 @@ interface ScanBody {
   aggregations?: { first?: { value?: number | null }; last?: { value?: number | null } };
 }
 
-function isMissingPit(err: unknown): boolean {
-  const f = errorFacts(err);
-  return f.statusCode === 404 || f.type === 'search_context_missing_exception';
-}
-
 /**
  * Every event a search matches, oldest first, a page at a time, for reading a whole result set (exports): paged
  * with search_after on (eventTime, id) in one point in time, each hit carrying only the `_source` paths asked for,
@@ -108,14 +103,9 @@ export async function* scanEvents(
   const openSnapshot = async (): Promise<void> => {
     const reservation = limiter ? limiter.reserve(principal) : undefined;
     if (limiter && !reservation) return;
-    try {
-      const res = await client.createPit({ index: [index], keep_alive: keepAlive, allow_partial_pit_creation: false });
-      pitId = res.body.pit_id;
-      reservation?.bind(pitId, keepAliveMillis);
-    } catch {
-      // no index behind the alias yet, or the cluster's open-PIT limit: read without a snapshot rather than fail
-      reservation?.cancel();
-    }
+    pitId = await openPit(client, index, keepAlive);
+    if (pitId) reservation?.bind(pitId, keepAliveMillis);
+    else reservation?.cancel();
   };
   const releaseSnapshot = async (): Promise<void> => {
     if (!pitId) return;

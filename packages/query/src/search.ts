@@ -44,7 +44,7 @@ interface SearchBody {
   pit_id?: string;
 }
 
-async function openPit(client: OpenSearchClient, index: string, keepAlive: string): Promise<string | undefined> {
+export async function openPit(client: OpenSearchClient, index: string, keepAlive: string): Promise<string | undefined> {
   try {
     const res = await client.createPit({ index: [index], keep_alive: keepAlive, allow_partial_pit_creation: false });
     return res.body.pit_id;
@@ -64,7 +64,8 @@ export async function closePit(client: OpenSearchClient, pitId: string): Promise
   }
 }
 
-function isMissingPit(err: unknown): boolean {
+/** The point in time a request named has expired or was closed. */
+export function isMissingPit(err: unknown): boolean {
   const f = errorFacts(err);
   return f.statusCode === 404 || f.type === 'search_context_missing_exception';
 }
