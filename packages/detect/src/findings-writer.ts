@@ -21,6 +21,7 @@ export interface FindingsWriteResult {
 }
 
 export interface FindingsWriterOptions {
+  /** Asked of the last request only: its refresh covers every write acknowledged before it. */
   refresh?: boolean | 'wait_for';
   /** How long transient failures are retried before OPENSEARCH_UNAVAILABLE. */
   maxRetryMs?: number;
@@ -66,7 +67,11 @@ export async function writeFindings(
       let items: Array<Record<string, BulkItem>> = [];
       let failure: unknown;
       try {
-        const res = await client.bulk({ body: body as never, refresh: options.refresh === undefined ? undefined : (String(options.refresh) as 'true') });
+        // a refresh makes every write acknowledged before it searchable, so only the last chunk asks for one: with
+        // wait_for on every chunk each waited out the index's refresh interval (a second per 500 findings)
+        const last = start + chunk >= writes.length;
+        const refresh = last && options.refresh !== undefined ? (String(options.refresh) as 'true') : undefined;
+        const res = await client.bulk({ body: body as never, refresh });
         items = ((res.body as { items?: Array<Record<string, BulkItem>> }).items ?? []);
       } catch (err) {
         if (!isTransient(errorFacts(err))) throw toOpenSearchError(err, `writing findings to ${index}`);
