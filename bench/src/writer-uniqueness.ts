@@ -21,10 +21,12 @@ export interface WriterRun {
 export async function writerRun(client: OpenSearchClient, config: Config, docsFile: string, uniqueIds: boolean): Promise<WriterRun> {
   await installTemplates(client, config);
   const writer = createBulkWriter({ client, config, logger: createLogger({ level: 'warn', name: 'bench-writer' }), uniqueIds });
-  const lines = createInterface({ input: createReadStream(docsFile, { highWaterMark: 1 << 20 }), crlfDelay: Infinity });
   const cpu0 = await opensearchCpuMillis(client);
   const own0 = process.cpuUsage();
   const t0 = performance.now();
+  // Made right before it is iterated: readline starts reading at once, and the lines it emits while nothing
+  // iterates it are lost (made before the await above, a run lost the file's first 390 lines).
+  const lines = createInterface({ input: createReadStream(docsFile, { highWaterMark: 1 << 20 }), crlfDelay: Infinity });
   for await (const line of lines) {
     if (!line) continue;
     const a = line.indexOf('\t');
