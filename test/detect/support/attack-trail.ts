@@ -1,3 +1,4 @@
+import type { FindingDoc } from '@trailscope/detect';
 import { generateTrail, gzipLogFile, logFileKey, type GeneratedFile } from '@trailscope/fixtures';
 
 export const ACCOUNT = '555555555555';
@@ -157,6 +158,18 @@ export function attackTrail(): AttackTrail {
     `${RULE.newRegion}|${ciB1.eventID}`,
   ];
   return { files, records, expected };
+}
+
+/**
+ * The new-terms finding a live pass may rightly write and then close: the first attack file (delivered 10:10) holds
+ * mallory's 09:30 us-east-1 GetCallerIdentity, the second (10:12) her 09:00 one. Evaluated in one pass, only 09:00
+ * fires; when the first file's pass runs before the second file is indexed, 09:30 fires as a first occurrence and is
+ * closed as superseded once 09:00 is evaluated. Returns that finding when present, checked to be closed so.
+ */
+export function supersededOutOfOrder(findings: FindingDoc[]): FindingDoc[] {
+  const found = findings.filter((f) => f.ruleId === RULE.newRegion && f.eventTime === '2026-03-05T09:30:00Z' && f.region === 'us-east-1' && f.principal === ARN_A);
+  for (const f of found) expect(f).toEqual(expect.objectContaining({ status: 'closed', statusBy: 'trailscope', statusReason: expect.stringContaining('superseded') }));
+  return found;
 }
 
 /** History delivered after the live events: ci-bot 4 days earlier (supersedes its live finding), mallory 30 days earlier. */
