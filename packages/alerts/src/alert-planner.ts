@@ -26,7 +26,15 @@ export interface AlertPlan {
   excepted: Set<string>;
   /** Alerts queued for findings not yet stored. */
   queued: number;
+  /**
+   * Adds the planned jobs to their queues (and the alerts to the tail stream). Their outbox record is already
+   * written, so this may run beside the findings write: a crash between the two leaves jobs that the sender's
+   * reconciliation queues from that record, under the same job ids.
+   */
+  enqueue(): Promise<void>;
 }
+
+const NOTHING_TO_QUEUE = async () => undefined;
 
 async function recordsOf(client: OpenSearchClient, names: Pick<Names, 'eventsAlias'>, eventIds: string[]): Promise<Map<string, unknown>> {
   const out = new Map<string, unknown>();
@@ -63,8 +71,10 @@ function groupKeyOf(fields: string[], record: unknown): string {
 
 /**
  * Between evaluation and the findings write of a live detection pass: drops the findings an exception names (and
- * records them, for `rules stats`), then queues the alerts of the findings not stored yet. Queuing comes first so a
- * crash before the findings are written replays the pass with the same alert and job ids, which BullMQ ignores.
+ * records them, for `rules stats`), then plans the alerts of the findings not stored yet and records them in the
+ * outbox. That record comes before the findings write, so a crash before the findings are written replays the pass
+ * with the same alert and job ids (which BullMQ ignores), and a crash after it leaves the outbox to reconcile; the
+ * jobs themselves are added by the plan's `enqueue`, beside the findings write.
  */
 export class AlertPlanner {
   private readonly queues = new Map<string, AlertQueue>();
@@ -115,12 +125,16 @@ export class AlertPlanner {
     }
 
     const candidates = findings.filter((f) => !excepted.has(f.id));
-    if (options.alert === false || candidates.length === 0 || config.routes.length === 0) return { excepted, queued: 0 };
+    if (options.alert === false || candidates.length === 0 || config.routes.length === 0) return { excepted, queued: 0, enqueue: NOTHING_TO_QUEUE };
     const stored = await existingFindings(opensearch, names, candidates.map((f) => f.id));
     const mutes = await activeMutes(opensearch, names, nowMs);
     const jobs = new Map<string, AlertJob[]>();
     const tail: Alert[] = [];
-    const push = (dest: string, job: AlertJob) => jobs.set(dest, [...(jobs.get(dest) ?? []), job]);
+    const push = (dest: string, job: AlertJob) => {
+      const list = jobs.get(dest);
+      if (list) list.push(job);
+      else jobs.set(dest, [job]);
+    };
     const maxAge = config.maxEventAge;
     const fresh = (f: AlertFinding) => maxAge === undefined || nowMs - Date.parse(f.lastSeen ?? f.eventTime) <= maxAge;
     const sorted = candidates.filter((f) => !stored.has(f.id) && fresh(f)).sort((a, b) => (a.eventTime < b.eventTime ? -1 : a.eventTime > b.eventTime ? 1 : 0));
@@ -163,12 +177,16 @@ export class AlertPlanner {
     }
     // the OpenSearch record first: a Redis that loses the jobs afterwards loses nothing
     await recordQueued(opensearch, names, fits.flatMap(([destination, list]) => entries(destination, list)), now);
-    for (const [dest, list] of fits) {
-      await addAlertJobs(this.queue(dest), list);
-      queued += list.length;
-    }
-    for (const a of tail) await redis.xadd(tailStreamKey(names), 'MAXLEN', '~', String(TAIL_MAXLEN), '*', 'alert', JSON.stringify(a));
-    return { excepted, queued };
+    for (const [, list] of fits) queued += list.length;
+    const enqueue = async () => {
+      // the destinations' queues are independent: added side by side
+      await Promise.all(fits.map(([dest, list]) => addAlertJobs(this.queue(dest), list)));
+      if (tail.length === 0) return;
+      const batch = redis.pipeline();
+      for (const a of tail) batch.xadd(tailStreamKey(names), 'MAXLEN', '~', String(TAIL_MAXLEN), '*', 'alert', JSON.stringify(a));
+      for (const [err] of (await batch.exec()) ?? []) if (err) throw err;
+    };
+    return { excepted, queued, enqueue };
   }
 
   async close(): Promise<void> {

@@ -61,6 +61,7 @@ export function addBacktestCommand(rules: Command): void {
         if (planner && alerts) {
           const plan = await planner.plan(alerts, docs, new Date());
           docs = docs.filter((d) => !plan.excepted.has(d.id));
+          await plan.enqueue();
           queued += plan.queued;
         }
         const writes = docs.map((doc): FindingWrite => (doc.ruleKind === 'correlation' ? { op: 'upsert', doc, refresh: { eventIds: doc.eventIds, eventCount: doc.eventCount, lastSeen: doc.lastSeen } } : { op: 'create', doc }));

@@ -142,13 +142,16 @@ export function startDetector(deps: DetectorDeps, options: DetectorOptions = {})
       let writes = await evaluateBatch({ client: opensearch, names: config.names, now, signal: abort.signal, onRuleError, terms }, set.rules, filter);
       if (abort.signal.aborted) return 0;
       const loadedAlerts = await currentAlerts(now().getTime());
+      let enqueue: (() => Promise<void>) | undefined;
       if (loadedAlerts) {
-        // exceptions drop findings before they are written; alerts are queued before the findings that cause them
+        // exceptions drop findings before they are written; alerts are recorded in the outbox before the findings
+        // that cause them, and their jobs queued beside the findings write
         const plan = await planner.plan(loadedAlerts, writes.flatMap((w) => (w.op === 'update' ? [] : [w.doc])), now(), { alert: alerting });
         if (plan.excepted.size > 0) writes = writes.filter((w) => w.op === 'update' || !plan.excepted.has(w.doc.id));
         if (plan.queued > 0 || plan.excepted.size > 0) logger.info({ files: batch.length, queued: plan.queued, excepted: plan.excepted.size }, 'detection pass queued alerts');
+        enqueue = plan.enqueue;
       }
-      const written = await writeFindings(opensearch, config, writes, { refresh: 'wait_for' });
+      const [written] = await Promise.all([writeFindings(opensearch, config, writes, { refresh: 'wait_for' }), enqueue?.()]);
       if (written.created > 0 || written.updated > 0) {
         logger.info({ files: batch.length, ruleSet: set.version, created: written.created, updated: written.updated }, 'detection pass wrote findings');
       }
