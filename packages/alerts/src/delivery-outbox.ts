@@ -4,9 +4,9 @@ import { addAlertJobs, type AlertJob, type AlertQueue } from '@trailscope/queue'
 import { alertsIndex, installAlertsIndex } from './alerts-store';
 
 /**
- * Every alert job is also written to OpenSearch before it is queued, and marked when sent or dead-lettered. Redis is
- * the fast path; this record is what survives a Redis without persistence: a sender re-queues (same job id) the
- * jobs still marked queued that its queue no longer holds.
+ * Every alert job is also written to OpenSearch before it is queued, marked when dead-lettered and deleted when sent.
+ * Redis is the fast path; this record is what survives a Redis without persistence: a sender re-queues (same job id)
+ * the jobs still marked queued that its queue no longer holds.
  */
 export interface OutboxEntry {
   destination: string;
@@ -46,7 +46,7 @@ export async function markDelivery(client: OpenSearchClient, names: Pick<Names, 
 
 /**
  * Marks of sent alerts, written in bulk (every `flushMs` or `maxBatch` marks) rather than one OpenSearch update per
- * alert, which bounded a sender to a few alerts a second on a busy cluster. A mark lost to a crash costs nothing
+ * alert, which bounded a sender to a few alerts a second on a busy cluster. A sent alert's record is deleted. A mark lost to a crash costs nothing
  * while Redis keeps the job's own completed state; only a Redis loss on top of it would send that alert again,
  * with the same idempotency key.
  */
@@ -77,7 +77,11 @@ export class DeliveryMarks {
     if (batch.length === 0) return this.flushing;
     this.flushing = this.flushing.then(async () => {
       const index = alertsIndex(this.names);
-      const body = batch.flatMap(([id, m]) => [JSON.stringify({ update: { _index: index, _id: id } }), JSON.stringify({ doc: { status: m.status, at: m.at } })]);
+      // a sent delivery's record has done its work: deleted, which costs the cluster far less than rewriting the
+      // record (with its alert) to say so; what reconciliation looks for, records still marked queued, is the same
+      const body = batch.flatMap(([id, m]) =>
+        m.status === 'sent' ? [JSON.stringify({ delete: { _index: index, _id: id } })] : [JSON.stringify({ update: { _index: index, _id: id } }), JSON.stringify({ doc: { status: m.status, at: m.at } })],
+      );
       try {
         const res = await this.client.bulk({ body: `${body.join('\n')}\n` as never });
         const items = (res.body as { items?: Array<Record<string, { status?: number }>> }).items ?? [];
