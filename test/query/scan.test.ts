@@ -34,7 +34,7 @@ describe('scanEvents: every event oldest first, in time windows', () => {
     let n = 0;
     // years of gaps, a dense minute, and events sharing one millisecond (ordered by id)
     for (const t of ['2014-06-01T00:00:00Z', '2019-02-03T04:05:06Z', '2026-03-01T12:00:00Z']) docs.push(docOf(n++, t));
-    for (let i = 0; i < 240; i += 1) docs.push(docOf(n++, new Date(Date.parse('2026-03-02T08:00:00Z') + i * 250).toISOString()));
+    for (let i = 0; i < 1200; i += 1) docs.push(docOf(n++, new Date(Date.parse('2026-03-02T08:00:00Z') + i * 50).toISOString()));
     for (let i = 0; i < 12; i += 1) docs.push(docOf(n++, '2026-03-02T09:00:00.123Z'));
     for (let i = 0; i < 30; i += 1) docs.push(docOf(n++, new Date(Date.parse('2026-03-05T00:00:00Z') + i * 3_600_000).toISOString()));
     for (const d of docs) rawById.set(d.id, d.raw);
@@ -69,7 +69,7 @@ describe('scanEvents: every event oldest first, in time windows', () => {
     return { ids, totals };
   }
 
-  it.each([1, 7, 50, 1000])('reads each event once, in (eventTime, id) order, with pages of %i', async (pageSize) => {
+  it.each([1, 7, 50, 300, 1000])('reads each event once, in (eventTime, id) order, with pages of %i', async (pageSize) => {
     const { ids, totals } = await scanAll(pageSize);
     expect(ids).toEqual(expected());
     expect([...totals]).toEqual([docs.length]);

@@ -7,6 +7,7 @@ import { sortFor, toDsl, type Dsl } from './to-dsl';
 import { keepAliveMs, type PitLimiter } from './pit-limiter';
 import { assertComplete, cancellable, searchTimeout, type RequestLimits } from './cancellable';
 import { closePit, DEFAULT_PIT_KEEP_ALIVE, isMissingPit, openPit } from './search';
+import { readPageInRuns } from './read-in-runs';
 
 /** Where a scan stands: the (eventTime in epoch milliseconds, id) of the last event read. Exclusive. */
 export interface ScanPosition {
@@ -46,10 +47,6 @@ export interface ScanOptions extends RequestLimits {
 
 export const DEFAULT_SCAN_PAGE_SIZE = 2000;
 
-/** A page split into more runs of consecutive documents than this is read in one request (see fetchInRuns). */
-const MAX_RUNS_PER_PAGE = 64;
-/** Not below any Lucene document number (an int: the largest one). */
-const AFTER_EVERY_DOC = 2 ** 31 - 1;
 
 /** A window is sized to hold about this many pages (see scanEvents): one read fastest against a scroll of the same events, measured over 200,000 events. */
 const WINDOW_PAGES = 1;
@@ -155,76 +152,10 @@ export async function* scanEvents(
     const body: Record<string, unknown> = { query: within(w), sort, size: pageSize, track_total_hits: false, _source: source, ...searchTimeout(options) };
     if (after) body.search_after = after;
     if (pitId && source.length > 0) {
-      const page = await fetchInRuns(body, after);
+      const page = await readPageInRuns(send, body, after);
       if (page) return page;
     }
     return send(body);
-  };
-  /**
-   * A page read in two steps inside the point in time: its order (sort values and Lucene document numbers, no stored
-   * fields), then its `_source` by runs of consecutive document numbers of one index, each run one request in
-   * document order. Event indices store records compressed in large blocks, and OpenSearch reads a page's stored
-   * fields in one pass only when the page's documents are consecutive; a page oldest first over an index of several
-   * segments never is, and then cost a block's decompression per event (a page of 2,000 took 250-300 ms against
-   * 20-60 ms for the same events in document order). Each run's events are checked against the order by their id.
-   * Undefined when the page does not lend itself to it (hits without an id, many short runs, a run that came back
-   * different, as with indices of several shards): the caller then reads the page in one request.
-   */
-  const fetchInRuns = async (body: Record<string, unknown>, after: Array<string | number | null> | undefined): Promise<ScanBody | undefined> => {
-    const orderBody: Record<string, unknown> = { ...body, sort: [...sort, '_doc'], _source: false, stored_fields: '_none_' };
-    // (eventTime, id) is unique, so the position's document number only has to exceed every real one
-    if (after) orderBody.search_after = [...after, AFTER_EVERY_DOC];
-    const order = await send(orderBody);
-    const hits = order.hits.hits as Array<{ _index?: string; sort?: Array<string | number | null> }>;
-    if (hits.length === 0) return order;
-    const keyOf = (index: string, doc: number) => `${index}\u0000${doc}`;
-    const byIndex = new Map<string, number[]>();
-    for (const h of hits) {
-      const doc = h.sort?.[2];
-      if (typeof h.sort?.[1] !== 'string' || typeof doc !== 'number' || typeof h._index !== 'string') return undefined;
-      const list = byIndex.get(h._index);
-      if (list) list.push(doc);
-      else byIndex.set(h._index, [doc]);
-    }
-    const runs: Array<{ index: string; first: number; count: number }> = [];
-    for (const [index, docs] of byIndex) {
-      docs.sort((a, b) => a - b);
-      let run: { index: string; first: number; count: number } | undefined;
-      for (const d of docs) {
-        if (run && d === run.first + run.count) run.count += 1;
-        else runs.push((run = { index, first: d, count: 1 }));
-      }
-    }
-    if (runs.length > MAX_RUNS_PER_PAGE) return undefined;
-    const pages = await Promise.all(
-      runs.map((r) =>
-        send({
-          query: { bool: { filter: [body.query, { term: { _index: r.index } }] } },
-          sort: ['_doc'],
-          search_after: [r.first - 1],
-          size: r.count,
-          track_total_hits: false,
-          _source: source,
-          docvalue_fields: [FIELDS.id],
-          ...searchTimeout(options),
-        }),
-      ),
-    );
-    const found = new Map<string, { id: unknown; source: Record<string, unknown> }>();
-    for (const [i, page] of pages.entries()) {
-      const r = runs[i]!;
-      for (const h of page.hits.hits as Array<{ _index?: string; _source?: Record<string, unknown>; sort?: Array<string | number | null>; fields?: Record<string, unknown[]> }>) {
-        const d = h.sort?.[0];
-        if (h._index === r.index && typeof d === 'number') found.set(keyOf(r.index, d), { id: h.fields?.[FIELDS.id]?.[0], source: h._source ?? {} });
-      }
-    }
-    const out: ScanBody['hits']['hits'] = [];
-    for (const h of order.hits.hits as Array<{ _id: string; _index: string; sort: Array<string | number | null> }>) {
-      const got = found.get(keyOf(h._index, h.sort[2] as number));
-      if (!got || got.id !== h.sort[1]) return undefined;
-      out.push({ _id: h._id, _source: got.source, sort: h.sort.slice(0, 2) });
-    }
-    return { ...order, hits: { ...order.hits, hits: out } };
   };
 
   await openSnapshot();
