@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { apiCallRecord, uploadFiles } from '@trailscope/fixtures';
 import { installTemplates } from '@trailscope/indexer';
-import { alertQueueName, type IngestQueue } from '@trailscope/queue';
+import { alertQueueName, alertsInJob, type IngestQueue } from '@trailscope/queue';
 import { Queue } from 'bullmq';
 import { runCli, waitFor } from '../support/env';
 import type { TestScope } from '../ingest/support/services';
@@ -38,6 +38,7 @@ describe('delivery order', () => {
   let receiver: AlertReceiver;
   const running: CliProcess[] = [];
   const env = () => alertsEnv(scope.ns);
+  let sender: CliProcess | undefined;
 
   beforeAll(async () => {
     ({ scope, queue, dir, receiver } = await setUpAlertSuite('order', SECRET, false));
@@ -53,14 +54,15 @@ describe('delivery order', () => {
 
   it('a destination that was down, then answered 503, receives every alert once, in the order of its findings\' event time, the failed one retried first', async () => {
     await applyRulesAndAlerts(dir, env());
-    const sender = startCli(['alerts', 'send'], env());
+    sender = startCli(['alerts', 'send'], env());
     running.push(sender);
     expect((await runCli(['backfill', '--bucket', scope.bucket, '--alert', '--json'], { env: env() })).code).toBe(0);
     const worker = startCli(['worker', '--concurrency', '2'], env());
     running.push(worker);
     const hook = new Queue(alertQueueName(scope.config, 'hook'), { connection: scope.redis });
     try {
-      await waitFor(async () => (await hook.getJobs(['waiting', 'active', 'delayed'])).length === FINDINGS, { timeoutMs: 240000, intervalMs: 500, what: 'every alert queued' });
+      // a job holds one alert or a detection pass's alerts for the destination
+      await waitFor(async () => (await hook.getJobs(['waiting', 'active', 'delayed'])).reduce((n, j) => n + alertsInJob(j.data), 0) === FINDINGS, { timeoutMs: 240000, intervalMs: 500, what: 'every alert queued' });
       await waitFor(async () => (await hook.getJobs(['waiting', 'active', 'delayed'])).some((j) => j.attemptsStarted > 3), { timeoutMs: 60000, what: 'failed attempts while the receiver is down' });
     } finally {
       await hook.close();
@@ -78,6 +80,51 @@ describe('delivery order', () => {
     const refused = receiver.received.filter((r) => r.status === 503);
     expect(refused).toHaveLength(5);
     expect(new Set(refused.map((r) => r.idempotencyKey))).toEqual(new Set([accepted[0]?.idempotencyKey]));
+    worker.child.kill('SIGTERM');
+    await worker.exited;
+  });
+
+  it('a pass\'s alerts travel as one job: an alert of it refused with 404 is dead-lettered alone, the others are sent in order, and --retry sends it', async () => {
+    sender?.child.kill('SIGTERM');
+    await sender?.exited;
+    const BATCH = 10;
+    const later = Array.from({ length: BATCH }, (_, i) => record(100 + i));
+    await uploadFiles(scope.s3, scope.bucket, [logFileOf(later, { account: ACCOUNT, region: 'us-east-1', fileTime: '2026-07-01T11:15:00Z', suffix: '7f5e000000000002' })]);
+    expect((await runCli(['backfill', '--bucket', scope.bucket, '--alert', '--json'], { env: env() })).code).toBe(0);
+    const worker = startCli(['worker', '--concurrency', '2'], env());
+    running.push(worker);
+    const hook = new Queue(alertQueueName(scope.config, 'hook'), { connection: scope.redis });
+    let alerts: Array<{ id: string; eventTime: string }> = [];
+    try {
+      await waitFor(async () => (await hook.getJobs(['waiting'])).length > 0, { timeoutMs: 240000, intervalMs: 500, what: 'the pass\'s alerts queued' });
+      const jobs = await hook.getJobs(['waiting', 'delayed', 'active']);
+      expect(jobs.map((j) => alertsInJob(j.data))).toEqual([BATCH]);
+      alerts = jobs[0]?.data.alerts as typeof alerts;
+    } finally {
+      await hook.close();
+    }
+    expect(alerts.map((a) => a.eventTime)).toEqual(later.map((r) => String(r.eventTime)));
+    const refusedKey = String(alerts[3]?.id);
+    receiver.statusByKey.set(refusedKey, 404);
+    const before = receiver.received.length;
+    sender = startCli(['alerts', 'send'], env());
+    running.push(sender);
+    await waitFor(() => receiver.received.length - before === BATCH, { timeoutMs: 120000, intervalMs: 500, what: 'every alert of the pass tried' });
+    const tried = receiver.received.slice(before);
+    expect(tried.map((r) => r.idempotencyKey)).toEqual(alerts.map((a) => a.id));
+    expect(tried.filter((r) => r.status === 404).map((r) => r.idempotencyKey)).toEqual([refusedKey]);
+
+    const failed = await waitFor(async () => {
+      const rows = (await runCli(['alerts', 'failed', '--json'], { env: env() })).stdout.trim().split('\n').filter(Boolean);
+      return rows.length > 0 ? rows.map((l) => JSON.parse(l) as { alertId: string; reason: string }) : undefined;
+    }, { timeoutMs: 60000, intervalMs: 500, what: 'the refused alert dead-lettered' });
+    expect(failed).toEqual([expect.objectContaining({ alertId: refusedKey, reason: expect.stringContaining('answered HTTP 404') })]);
+
+    receiver.statusByKey.delete(refusedKey);
+    expect(JSON.parse((await runCli(['alerts', 'failed', '--retry', '--json'], { env: env() })).stdout)).toEqual({ retried: 1 });
+    await waitFor(() => receiver.acceptedKeys('/hook').has(refusedKey), { timeoutMs: 60000, intervalMs: 500, what: 'the retried alert delivered' });
+    expect(receiver.received.slice(before + BATCH).map((r) => r.idempotencyKey)).toEqual([refusedKey]);
+    expect((await runCli(['alerts', 'failed', '--json'], { env: env() })).stdout).toBe('');
     worker.child.kill('SIGTERM');
     await worker.exited;
   });

@@ -1,6 +1,7 @@
+import { createHash } from 'node:crypto';
 import type { Names } from '@trailscope/model';
 import { toOpenSearchError, type Logger, type OpenSearchClient, type Redis } from '@trailscope/runtime';
-import { addAlertJobs, createAlertQueue, type AlertJob, type AlertQueue } from '@trailscope/queue';
+import { addAlertJobs, alertsInJob, createAlertQueue, heldAlerts, type AlertJob, type AlertQueue } from '@trailscope/queue';
 import { fieldValues } from '@trailscope/rules';
 import { alertFromFinding, alertIdFor, throttledAlertId, type Alert, type AlertFinding } from './alert';
 import { alertsIndex, installAlertsIndex, type LoadedAlerts } from './alerts-store';
@@ -19,7 +20,6 @@ export interface PlannerDeps {
 /** Recent alerts `alerts tail` reads (a capped Redis stream). */
 export const tailStreamKey = (names: Pick<Names, 'redisPrefix'>) => `${names.redisPrefix}alerts:tail`;
 const TAIL_MAXLEN = 10_000;
-
 
 export interface AlertPlan {
   /** Findings an exception names: not written. */
@@ -67,6 +67,25 @@ async function existingFindings(client: OpenSearchClient, names: Pick<Names, 'fi
 
 function groupKeyOf(fields: string[], record: unknown): string {
   return fields.map((f) => `${f}=${fieldValues(record, f.split('.')).map((v) => String(v)).join('|')}`).join(', ');
+}
+
+/** Alerts per delivery job: a pass's alerts for a destination go in jobs of up to this many, in order. */
+export const ALERTS_PER_JOB = 200;
+
+/**
+ * A destination's alerts of one pass as jobs: one job per alert costs the sender (and Redis) a job's whole life
+ * for every delivery, which bounded alerting to a fraction of ingest; a job of several is delivered alert by alert
+ * all the same. Ids come from the alerts they hold, so a replayed pass adds the same jobs, which BullMQ ignores.
+ */
+function batchJobs(destination: string, alerts: Alert[]): AlertJob[] {
+  const jobs: AlertJob[] = [];
+  for (let i = 0; i < alerts.length; i += ALERTS_PER_JOB) {
+    const part = alerts.slice(i, i + ALERTS_PER_JOB);
+    const [only] = part;
+    if (part.length === 1 && only) jobs.push({ jobId: `${only.id}-${destination}`, data: { alert: only } });
+    else jobs.push({ jobId: `b-${createHash('sha256').update(part.map((a) => a.id).join(',')).digest('hex').slice(0, 32)}-${destination}`, data: { alerts: part } });
+  }
+  return jobs;
 }
 
 /**
@@ -128,12 +147,14 @@ export class AlertPlanner {
     if (options.alert === false || candidates.length === 0 || config.routes.length === 0) return { excepted, queued: 0, enqueue: NOTHING_TO_QUEUE };
     const stored = await existingFindings(opensearch, names, candidates.map((f) => f.id));
     const mutes = await activeMutes(opensearch, names, nowMs);
-    const jobs = new Map<string, AlertJob[]>();
+    // per destination: its alerts in finding order (batched below) and the summaries due at windows' ends
+    const immediate = new Map<string, Alert[]>();
+    const later = new Map<string, AlertJob[]>();
     const tail: Alert[] = [];
-    const push = (dest: string, job: AlertJob) => {
-      const list = jobs.get(dest);
-      if (list) list.push(job);
-      else jobs.set(dest, [job]);
+    const add = <T>(map: Map<string, T[]>, dest: string, item: T) => {
+      const list = map.get(dest);
+      if (list) list.push(item);
+      else map.set(dest, [item]);
     };
     const maxAge = config.maxEventAge;
     const fresh = (f: AlertFinding) => maxAge === undefined || nowMs - Date.parse(f.lastSeen ?? f.eventTime) <= maxAge;
@@ -145,7 +166,7 @@ export class AlertPlanner {
       if (isMuted(mutes, f.ruleId, [groupKey, f.principal, f.groupKey])) continue;
       if (!t || groupKey === undefined) {
         const alert = alertFromFinding(f, alertIdFor(f.id), config.apiUrl);
-        for (const d of dests) push(d, { jobId: `${alert.id}-${d}`, data: { alert } });
+        for (const d of dests) add(immediate, d, alert);
         tail.push(alert);
         continue;
       }
@@ -156,28 +177,29 @@ export class AlertPlanner {
       // queued again on a replay: same job ids, which BullMQ ignores when it already holds them
       const alert = alertFromFinding(f, throttledAlertId(f.ruleId, groupKey, w.startMs), config.apiUrl, { groupKey, windowStartMs: w.startMs });
       for (const d of dests) {
-        push(d, { jobId: `${alert.id}-${d}`, data: { alert } });
-        push(d, { jobId: `${alert.id}-summary-${d}`, data: { summary: { alert, membersKey: w.membersKey } }, delayMs: w.endMs - nowMs });
+        add(immediate, d, alert);
+        add(later, d, { jobId: `${alert.id}-summary-${d}`, data: { summary: { alert, membersKey: w.membersKey } }, delayMs: w.endMs - nowMs });
       }
       tail.push(alert);
     }
     let queued = 0;
     const entries = (destination: string, list: AlertJob[]) => list.map((job) => ({ destination, job, dueMs: nowMs + (job.delayMs ?? 0) }));
     const fits: Array<[string, AlertJob[]]> = [];
-    for (const [dest, list] of jobs) {
-      const c = await this.queue(dest).getJobCounts('waiting', 'delayed', 'prioritized', 'paused');
-      const held = Object.values(c).reduce((a, b) => a + b, 0);
-      if (held + list.length <= config.delivery.maxQueued) {
+    for (const dest of new Set([...immediate.keys(), ...later.keys()])) {
+      const list = [...batchJobs(dest, immediate.get(dest) ?? []), ...(later.get(dest) ?? [])];
+      const count = list.reduce((n, j) => n + alertsInJob(j.data), 0);
+      const held = await heldAlerts(this.queue(dest));
+      if (held + count <= config.delivery.maxQueued) {
         fits.push([dest, list]);
+        queued += count;
         continue;
       }
       // a destination that stopped taking alerts must not fill Redis: these are dead-lettered at once
       await recordQueued(opensearch, names, entries(dest, list), now, 'overflow');
-      this.deps.logger?.error({ destination: dest, alerts: list.length, held, maxQueued: config.delivery.maxQueued }, 'alert queue full; alerts dead-lettered (alerts failed lists them, --retry queues them)');
+      this.deps.logger?.error({ destination: dest, alerts: count, held, maxQueued: config.delivery.maxQueued }, 'alert queue full; alerts dead-lettered (alerts failed lists them, --retry queues them)');
     }
     // the OpenSearch record first: a Redis that loses the jobs afterwards loses nothing
     await recordQueued(opensearch, names, fits.flatMap(([destination, list]) => entries(destination, list)), now);
-    for (const [, list] of fits) queued += list.length;
     const enqueue = async () => {
       // the destinations' queues are independent: added side by side
       await Promise.all(fits.map(([dest, list]) => addAlertJobs(this.queue(dest), list)));

@@ -1,10 +1,11 @@
 import type { Names } from '@trailscope/model';
 import { toOpenSearchError, type Logger, type OpenSearchClient } from '@trailscope/runtime';
-import { addAlertJobs, type AlertJob, type AlertQueue } from '@trailscope/queue';
+import { addAlertJobs, alertsInJob, type AlertJob, type AlertQueue } from '@trailscope/queue';
 import { alertsIndex, installAlertsIndex } from './alerts-store';
 
 /**
- * Every alert job is also written to OpenSearch before it is queued, marked when dead-lettered and deleted when sent.
+ * Every alert job (one alert, or a pass's alerts for a destination) is also written to OpenSearch before it is
+ * queued, marked when dead-lettered and deleted when sent.
  * Redis is the fast path; this record is what survives a Redis without persistence: a sender re-queues (same job id)
  * the jobs still marked queued that its queue no longer holds.
  */
@@ -16,7 +17,7 @@ export interface OutboxEntry {
 
 const docId = (destination: string, jobId: string) => `d-${destination}-${jobId}`;
 
-export async function recordQueued(client: OpenSearchClient, names: Pick<Names, 'namespace'>, entries: OutboxEntry[], now: Date, status: 'queued' | 'overflow' = 'queued'): Promise<void> {
+export async function recordQueued(client: OpenSearchClient, names: Pick<Names, 'namespace'>, entries: OutboxEntry[], now: Date, status: 'queued' | 'overflow' | 'failed' = 'queued'): Promise<void> {
   if (entries.length === 0) return;
   await installAlertsIndex(client, names);
   const index = alertsIndex(names);
@@ -46,9 +47,9 @@ export async function markDelivery(client: OpenSearchClient, names: Pick<Names, 
 
 /**
  * Marks of sent alerts, written in bulk (every `flushMs` or `maxBatch` marks) rather than one OpenSearch update per
- * alert, which bounded a sender to a few alerts a second on a busy cluster. A sent alert's record is deleted. A mark lost to a crash costs nothing
- * while Redis keeps the job's own completed state; only a Redis loss on top of it would send that alert again,
- * with the same idempotency key.
+ * alert, which bounded a sender to a few alerts a second on a busy cluster; a sent alert's record is deleted. A mark
+ * lost to a crash costs nothing while Redis keeps the job's own completed state; only a Redis loss on top of it
+ * would send that alert again, with the same idempotency key.
  */
 export class DeliveryMarks {
   private pending = new Map<string, { destination: string; jobId: string; status: 'sent' | 'failed' | 'queued'; at: string }>();
@@ -98,18 +99,21 @@ export class DeliveryMarks {
   }
 }
 
+const RECORDS_PER_PAGE = 50;
+
 /** Jobs marked queued, due more than `graceMs` ago, that `queue` no longer holds: added again. Returns how many. */
 export async function requeueLost(client: OpenSearchClient, names: Pick<Names, 'namespace'>, destination: string, queue: AlertQueue, graceMs: number, nowMs = Date.now()): Promise<number> {
   let requeued = 0;
   let after: unknown[] | undefined;
-  for (let page = 0; page < 20; page++) {
+  // a record holds a job's alerts (up to a few hundred): read a few dozen at a time
+  for (let page = 0; page < 40; page++) {
     let hits: Array<{ sort: unknown[]; _source: { key: string; job: string } }>;
     try {
       const res = await client.search(
         {
           index: alertsIndex(names),
           body: {
-            size: 500,
+            size: RECORDS_PER_PAGE,
             _source: ['key', 'job'],
             query: { bool: { filter: [{ term: { kind: 'delivery' } }, { term: { status: 'queued' } }, { term: { destination } }, { range: { dueMs: { lt: nowMs - graceMs } } }] } },
             sort: [{ dueMs: 'asc' }, { key: 'asc' }],
@@ -126,7 +130,7 @@ export async function requeueLost(client: OpenSearchClient, names: Pick<Names, '
     for (const h of hits) if (!(await queue.getJob(h._source.key))) lost.push({ jobId: h._source.key, data: JSON.parse(h._source.job) as Record<string, unknown> });
     await addAlertJobs(queue, lost);
     requeued += lost.length;
-    if (hits.length < 500) break;
+    if (hits.length < RECORDS_PER_PAGE) break;
     after = hits[hits.length - 1]?.sort;
   }
   return requeued;
@@ -139,27 +143,40 @@ export interface OverflowedAlert {
   at: string;
 }
 
-/** Alerts not queued because their destination's queue was full (`delivery.maxQueued`). */
+/** Jobs not queued because their destination's queue was full (`delivery.maxQueued`), oldest first. */
 export async function listOverflowed(client: OpenSearchClient, names: Pick<Names, 'namespace'>, destination: string): Promise<OverflowedAlert[]> {
-  try {
-    const res = await client.search(
-      {
-        index: alertsIndex(names),
-        body: { size: 10_000, _source: ['key', 'job', 'at'], query: { bool: { filter: [{ term: { kind: 'delivery' } }, { term: { status: 'overflow' } }, { term: { destination } }] } }, sort: [{ dueMs: 'asc' }, { key: 'asc' }] } as never,
-      },
-      { ignore: [404] },
-    );
-    const hits = (res.body as { hits?: { hits: Array<{ _source: { key: string; job: string; at: string } }> } }).hits?.hits ?? [];
-    return hits.map((h) => ({ destination, jobId: h._source.key, data: JSON.parse(h._source.job) as Record<string, unknown>, at: h._source.at }));
-  } catch (err) {
-    throw toOpenSearchError(err, `reading overflowed alerts from ${alertsIndex(names)}`);
+  const out: OverflowedAlert[] = [];
+  let after: unknown[] | undefined;
+  for (;;) {
+    let hits: Array<{ sort: unknown[]; _source: { key: string; job: string; at: string } }>;
+    try {
+      const res = await client.search(
+        {
+          index: alertsIndex(names),
+          body: {
+            size: RECORDS_PER_PAGE,
+            _source: ['key', 'job', 'at'],
+            query: { bool: { filter: [{ term: { kind: 'delivery' } }, { term: { status: 'overflow' } }, { term: { destination } }] } },
+            sort: [{ dueMs: 'asc' }, { key: 'asc' }],
+            ...(after ? { search_after: after } : {}),
+          } as never,
+        },
+        { ignore: [404] },
+      );
+      hits = (res.body as { hits?: { hits: typeof hits } }).hits?.hits ?? [];
+    } catch (err) {
+      throw toOpenSearchError(err, `reading overflowed alerts from ${alertsIndex(names)}`);
+    }
+    for (const h of hits) out.push({ destination, jobId: h._source.key, data: JSON.parse(h._source.job) as Record<string, unknown>, at: h._source.at });
+    if (hits.length < RECORDS_PER_PAGE) return out;
+    after = hits[hits.length - 1]?.sort;
   }
 }
 
-/** Queues overflowed alerts of a destination again; returns how many. */
+/** Queues overflowed jobs of a destination again; returns how many alerts they hold. */
 export async function requeueOverflowed(client: OpenSearchClient, names: Pick<Names, 'namespace'>, destination: string, queue: AlertQueue): Promise<number> {
   const list = await listOverflowed(client, names, destination);
   await addAlertJobs(queue, list.map((o) => ({ jobId: o.jobId, data: o.data })));
   for (const o of list) await markDelivery(client, names, destination, o.jobId, 'queued', undefined, true);
-  return list.length;
+  return list.reduce((n, o) => n + alertsInJob(o.data), 0);
 }

@@ -16,7 +16,6 @@ export interface RunHit {
   _index?: string;
   _source?: Record<string, unknown>;
   sort?: SortValues;
-  matched_queries?: string[];
   fields?: Record<string, unknown[]>;
 }
 
@@ -92,9 +91,7 @@ export async function readPageInRuns<B extends RunPageBody>(send: (body: Record<
   for (const h of hits) {
     const got = found.get(key(h._index!, h.sort![2] as number));
     if (!got || got.fields?.[FIELDS.id]?.[0] !== h.sort![1]) return undefined;
-    const hit: RunHit = { _id: h._id, _index: h._index, _source: got._source ?? {}, sort: h.sort!.slice(0, 2) };
-    if (h.matched_queries) hit.matched_queries = h.matched_queries;
-    out.push(hit);
+    out.push({ _id: h._id, _index: h._index, _source: got._source ?? {}, sort: h.sort!.slice(0, 2) });
   }
   return { ...order, hits: { ...order.hits, hits: out } };
 }

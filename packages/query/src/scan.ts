@@ -47,7 +47,6 @@ export interface ScanOptions extends RequestLimits {
 
 export const DEFAULT_SCAN_PAGE_SIZE = 2000;
 
-
 /** A window is sized to hold about this many pages (see scanEvents): one read fastest against a scroll of the same events, measured over 200,000 events. */
 const WINDOW_PAGES = 1;
 

@@ -12,4 +12,4 @@ export { Producer } from './producer';
 export { createIngestConsumer } from './consumer';
 export { listFailed, retryFailed } from './failed-jobs';
 export { insightsQueueName, removeInsightsSchedule, startInsightsSchedule, type InsightsSchedule } from './insights-schedule';
-export { addAlertJobs, ALERT_DEDUP_KEEP_S, alertQueueName, createAlertQueue, createAlertWorker, listFailedAlerts, permanentAlertFailure, retryFailedAlerts, RetryInOrder, type AlertJob, type AlertQueue, type FailedAlert } from './alert-queue';
+export { addAlertJobs, ALERT_DEDUP_KEEP_S, alertQueueName, alertsInJob, heldAlerts, type AlertJobRun, createAlertQueue, createAlertWorker, listFailedAlerts, permanentAlertFailure, retryFailedAlerts, RetryInOrder, type AlertJob, type AlertQueue, type FailedAlert } from './alert-queue';

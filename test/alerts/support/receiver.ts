@@ -19,6 +19,8 @@ export class AlertReceiver {
   fail503 = 0;
   holdMs = 0;
   readonly statusByPath = new Map<string, number>();
+  /** A fixed answer to one alert (by idempotency key), whatever the path. */
+  readonly statusByKey = new Map<string, number>();
 
   constructor(
     readonly port: number,
@@ -49,7 +51,7 @@ export class AlertReceiver {
         const given = Buffer.from(String(req.headers['x-trailscope-signature'] ?? ''));
         const signatureValid = given.length === expected.length && timingSafeEqual(given, expected);
         const path = req.url ?? '/';
-        let status = this.statusByPath.get(path) ?? 200;
+        let status = this.statusByKey.get(String(req.headers['idempotency-key'] ?? '')) ?? this.statusByPath.get(path) ?? 200;
         if (status === 200 && this.fail503 > 0) {
           this.fail503--;
           status = 503;

@@ -101,12 +101,18 @@ function addFailed(alerts: Command): void {
           process.stdout.write(opts.json ? `${JSON.stringify({ retried })}\n` : `${retried} alert(s) queued again\n`);
           return;
         }
+        let listed = 0;
         for (const f of all) {
-          const alert = (f.data.alert ?? (f.data.summary as { alert?: unknown } | undefined)?.alert ?? {}) as { id?: string; ruleId?: string };
-          const line = { destination: f.destination, jobId: f.jobId, alertId: alert.id, ruleId: alert.ruleId, reason: f.reason, attempts: f.attempts, failedAt: f.failedAt };
-          process.stdout.write(opts.json ? `${JSON.stringify(line)}\n` : `${f.failedAt ?? '-'}  ${f.destination}  ${alert.ruleId ?? '-'}  ${alert.id ?? f.jobId}  ${f.reason}\n`);
+          // a job holds one alert, a summary's, or a pass's alerts for the destination: one line per alert
+          const held = Array.isArray(f.data.alerts) ? (f.data.alerts as unknown[]) : [f.data.alert ?? (f.data.summary as { alert?: unknown } | undefined)?.alert ?? {}];
+          for (const a of held) {
+            const alert = a as { id?: string; ruleId?: string };
+            const line = { destination: f.destination, jobId: f.jobId, alertId: alert.id, ruleId: alert.ruleId, reason: f.reason, attempts: f.attempts, failedAt: f.failedAt };
+            process.stdout.write(opts.json ? `${JSON.stringify(line)}\n` : `${f.failedAt ?? '-'}  ${f.destination}  ${alert.ruleId ?? '-'}  ${alert.id ?? f.jobId}  ${f.reason}\n`);
+            listed++;
+          }
         }
-        if (!opts.json) process.stdout.write(all.length === 0 ? 'no dead-lettered alerts\n' : `${all.length} dead-lettered alert(s)\n`);
+        if (!opts.json) process.stdout.write(listed === 0 ? 'no dead-lettered alerts\n' : `${listed} dead-lettered alert(s)\n`);
       } finally {
         redis.disconnect();
         await opensearch.close();
