@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { apiCallRecord, uploadFiles } from '@trailscope/fixtures';
 import { installTemplates } from '@trailscope/indexer';
-import { alertQueueName, alertsInJob, type IngestQueue } from '@trailscope/queue';
+import { alertQueueName, alertsInJob, heldAlerts, type IngestQueue } from '@trailscope/queue';
 import { Queue } from 'bullmq';
 import { runCli, waitFor } from '../support/env';
 import type { TestScope } from '../ingest/support/services';
@@ -99,6 +99,8 @@ describe('delivery order', () => {
       await waitFor(async () => (await hook.getJobs(['waiting'])).length > 0, { timeoutMs: 240000, intervalMs: 500, what: 'the pass\'s alerts queued' });
       const jobs = await hook.getJobs(['waiting', 'delayed', 'active']);
       expect(jobs.map((j) => alertsInJob(j.data))).toEqual([BATCH]);
+      // what delivery.maxQueued bounds: the alerts not sent yet, whatever the jobs
+      expect(await heldAlerts(hook)).toBe(BATCH);
       alerts = jobs[0]?.data.alerts as typeof alerts;
     } finally {
       await hook.close();
@@ -125,6 +127,12 @@ describe('delivery order', () => {
     await waitFor(() => receiver.acceptedKeys('/hook').has(refusedKey), { timeoutMs: 60000, intervalMs: 500, what: 'the retried alert delivered' });
     expect(receiver.received.slice(before + BATCH).map((r) => r.idempotencyKey)).toEqual([refusedKey]);
     expect((await runCli(['alerts', 'failed', '--json'], { env: env() })).stdout).toBe('');
+    const after = new Queue(alertQueueName(scope.config, 'hook'), { connection: scope.redis });
+    try {
+      await waitFor(async () => (await heldAlerts(after)) === 0, { timeoutMs: 30000, what: 'nothing held once all is sent' });
+    } finally {
+      await after.close();
+    }
     worker.child.kill('SIGTERM');
     await worker.exited;
   });

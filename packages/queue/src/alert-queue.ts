@@ -46,6 +46,12 @@ for i = 1, #ARGV, 2 do
   end
 end
 return 0`;
+// a failed job retried by hand is held again
+const HOLD_AGAIN = `
+if redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2]) == 1 then
+  redis.call('INCRBY', KEYS[2], ARGV[2])
+end
+return 0`;
 const RELEASE_HELD = `
 local n = redis.call('HGET', KEYS[1], ARGV[1])
 if n then
@@ -243,6 +249,8 @@ export async function retryFailedAlerts(queue: AlertQueue): Promise<number> {
     // an alert set apart from its batch to be dead-lettered is delivered when retried
     const { deadLetter: _deadLetter, ...data } = job.data;
     await job.updateData({ ...data, retriedAtMs: Date.now() });
+    const client = (await queue.client) as unknown as ScriptClient;
+    await client.eval(HOLD_AGAIN, 2, queue.toKey(HELD), queue.toKey(HELD_TOTAL), f.jobId, alertsInJob(data));
     await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
     n += alertsInJob(data);
   }
