@@ -70,7 +70,7 @@ function groupKeyOf(fields: string[], record: unknown): string {
 }
 
 /** Alerts per delivery job: a pass's alerts for a destination go in jobs of up to this many, in order. */
-export const ALERTS_PER_JOB = 200;
+const ALERTS_PER_JOB = 200;
 
 /**
  * A destination's alerts of one pass as jobs: one job per alert costs the sender (and Redis) a job's whole life

@@ -99,23 +99,28 @@ export class DeliveryMarks {
   }
 }
 
+// a record holds a job's alerts (up to a few hundred): read a few dozen at a time
 const RECORDS_PER_PAGE = 50;
 
-/** Jobs marked queued, due more than `graceMs` ago, that `queue` no longer holds: added again. Returns how many. */
-export async function requeueLost(client: OpenSearchClient, names: Pick<Names, 'namespace'>, destination: string, queue: AlertQueue, graceMs: number, nowMs = Date.now()): Promise<number> {
-  let requeued = 0;
+interface OutboxRecord {
+  key: string;
+  job: string;
+  at: string;
+}
+
+/** A destination's delivery records of one status, oldest due first, a page at a time (at most `maxPages`). */
+async function* outboxPages(client: OpenSearchClient, names: Pick<Names, 'namespace'>, destination: string, status: 'queued' | 'overflow', what: string, extra: object[] = [], maxPages = Infinity): AsyncGenerator<OutboxRecord[]> {
   let after: unknown[] | undefined;
-  // a record holds a job's alerts (up to a few hundred): read a few dozen at a time
-  for (let page = 0; page < 40; page++) {
-    let hits: Array<{ sort: unknown[]; _source: { key: string; job: string } }>;
+  for (let page = 0; page < maxPages; page++) {
+    let hits: Array<{ sort: unknown[]; _source: OutboxRecord }>;
     try {
       const res = await client.search(
         {
           index: alertsIndex(names),
           body: {
             size: RECORDS_PER_PAGE,
-            _source: ['key', 'job'],
-            query: { bool: { filter: [{ term: { kind: 'delivery' } }, { term: { status: 'queued' } }, { term: { destination } }, { range: { dueMs: { lt: nowMs - graceMs } } }] } },
+            _source: ['key', 'job', 'at'],
+            query: { bool: { filter: [{ term: { kind: 'delivery' } }, { term: { status } }, { term: { destination } }, ...extra] } },
             sort: [{ dueMs: 'asc' }, { key: 'asc' }],
             ...(after ? { search_after: after } : {}),
           } as never,
@@ -124,14 +129,22 @@ export async function requeueLost(client: OpenSearchClient, names: Pick<Names, '
       );
       hits = (res.body as { hits?: { hits: typeof hits } }).hits?.hits ?? [];
     } catch (err) {
-      throw toOpenSearchError(err, `reading queued alerts from ${alertsIndex(names)}`);
+      throw toOpenSearchError(err, `reading ${what} from ${alertsIndex(names)}`);
     }
+    yield hits.map((h) => h._source);
+    if (hits.length < RECORDS_PER_PAGE) return;
+    after = hits[hits.length - 1]?.sort;
+  }
+}
+
+/** Jobs marked queued, due more than `graceMs` ago, that `queue` no longer holds: added again. Returns how many. */
+export async function requeueLost(client: OpenSearchClient, names: Pick<Names, 'namespace'>, destination: string, queue: AlertQueue, graceMs: number, nowMs = Date.now()): Promise<number> {
+  let requeued = 0;
+  for await (const records of outboxPages(client, names, destination, 'queued', 'queued alerts', [{ range: { dueMs: { lt: nowMs - graceMs } } }], 40)) {
     const lost: AlertJob[] = [];
-    for (const h of hits) if (!(await queue.getJob(h._source.key))) lost.push({ jobId: h._source.key, data: JSON.parse(h._source.job) as Record<string, unknown> });
+    for (const r of records) if (!(await queue.getJob(r.key))) lost.push({ jobId: r.key, data: JSON.parse(r.job) as Record<string, unknown> });
     await addAlertJobs(queue, lost);
     requeued += lost.length;
-    if (hits.length < RECORDS_PER_PAGE) break;
-    after = hits[hits.length - 1]?.sort;
   }
   return requeued;
 }
@@ -146,31 +159,10 @@ export interface OverflowedAlert {
 /** Jobs not queued because their destination's queue was full (`delivery.maxQueued`), oldest first. */
 export async function listOverflowed(client: OpenSearchClient, names: Pick<Names, 'namespace'>, destination: string): Promise<OverflowedAlert[]> {
   const out: OverflowedAlert[] = [];
-  let after: unknown[] | undefined;
-  for (;;) {
-    let hits: Array<{ sort: unknown[]; _source: { key: string; job: string; at: string } }>;
-    try {
-      const res = await client.search(
-        {
-          index: alertsIndex(names),
-          body: {
-            size: RECORDS_PER_PAGE,
-            _source: ['key', 'job', 'at'],
-            query: { bool: { filter: [{ term: { kind: 'delivery' } }, { term: { status: 'overflow' } }, { term: { destination } }] } },
-            sort: [{ dueMs: 'asc' }, { key: 'asc' }],
-            ...(after ? { search_after: after } : {}),
-          } as never,
-        },
-        { ignore: [404] },
-      );
-      hits = (res.body as { hits?: { hits: typeof hits } }).hits?.hits ?? [];
-    } catch (err) {
-      throw toOpenSearchError(err, `reading overflowed alerts from ${alertsIndex(names)}`);
-    }
-    for (const h of hits) out.push({ destination, jobId: h._source.key, data: JSON.parse(h._source.job) as Record<string, unknown>, at: h._source.at });
-    if (hits.length < RECORDS_PER_PAGE) return out;
-    after = hits[hits.length - 1]?.sort;
+  for await (const records of outboxPages(client, names, destination, 'overflow', 'overflowed alerts')) {
+    for (const r of records) out.push({ destination, jobId: r.key, data: JSON.parse(r.job) as Record<string, unknown>, at: r.at });
   }
+  return out;
 }
 
 /** Queues overflowed jobs of a destination again; returns how many alerts they hold. */
